@@ -1,0 +1,316 @@
+package plugins
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/transport"
+)
+
+// VersionMimetype is the Content-Type the engine sends to plugins.
+const VersionMimetype = transport.VersionMimetype
+
+const (
+	// maxErrorBody bounds what is read of an error answer.
+	maxErrorBody = 64 << 10
+	// maxDrain bounds what is read, after the answer, of a body left unread,
+	// to keep the connection for the next call.
+	maxDrain = 64 << 10
+)
+
+// Client represents a plugin client.
+//
+// It sends calls as HTTP POST requests over the plugin's UNIX socket, TCP
+// or TLS connection, keeps connections alive between calls, and retries a
+// call whose plugin cannot be reached within its retry budget (30 seconds
+// by default). A Client is safe for concurrent use.
+type Client struct {
+	tr     *transport.HTTPTransport
+	rt     *http.Transport
+	addr   string
+	plugin string
+	cfg    *config
+}
+
+// NewClient creates a new plugin client (http).
+//
+// addr is unix:///path, tcp://host:port, http://host:port,
+// https://host:port or npipe:////./pipe/name; tlsConfig is used for https
+// only. The error says what is wrong with addr or tlsConfig.
+func NewClient(addr string, tlsConfig tlsconfig.Options) (*Client, error) {
+	return newClient(addr, tlsConfig, "", newConfig(nil))
+}
+
+// NewClientWithTimeout is NewClient with every call bounded by timeout as a
+// whole, retries and reading the answer included (see WithTimeout).
+func NewClientWithTimeout(addr string, tlsConfig tlsconfig.Options, timeout time.Duration) (*Client, error) {
+	return newClient(addr, tlsConfig, "", newConfig([]Option{WithTimeout(timeout)}))
+}
+
+// NewClientWithOptions is NewClient configured by opts: retry budget,
+// back-off, timeout, retry observer and logger.
+func NewClientWithOptions(addr string, tlsConfig tlsconfig.Options, opts ...Option) (*Client, error) {
+	return newClient(addr, tlsConfig, "", newConfig(opts))
+}
+
+func newClient(addr string, tlsOpts tlsconfig.Options, plugin string, cfg *config) (*Client, error) {
+	ep, err := parseAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	rt := &http.Transport{
+		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return ep.dial(ctx) },
+		DisableCompression:  true,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     30 * time.Second,
+		TLSHandshakeTimeout: dialTimeout,
+	}
+	if ep.scheme == "https" {
+		if rt.TLSClientConfig, err = tlsconfig.Client(tlsOpts); err != nil {
+			return nil, fmt.Errorf("plugin address %q: TLS configuration: %w", addr, err)
+		}
+	}
+	return &Client{
+		tr:     transport.NewHTTPTransport(rt, ep.scheme, ep.host),
+		rt:     rt,
+		addr:   addr,
+		plugin: plugin,
+		cfg:    cfg,
+	}, nil
+}
+
+// RequestOpts is the set of options that can be passed into a request
+type RequestOpts struct {
+	// Timeout bounds the call as a whole, retries and reading the answer
+	// included; zero keeps the client's default.
+	Timeout time.Duration
+}
+
+// WithRequestTimeout sets a timeout duration for plugin requests
+func WithRequestTimeout(t time.Duration) func(*RequestOpts) {
+	return func(o *RequestOpts) { o.Timeout = t }
+}
+
+// Call calls the specified method with the specified arguments for the plugin.
+// It will retry for 30 seconds if a failure occurs when calling.
+//
+// args is sent JSON-encoded (nothing when nil) to /<serviceMethod>, and the
+// answer is decoded into ret unless ret is nil. An answer other than 200 is
+// returned as a *StatusError; an unreachable plugin is retried with
+// back-off, an error answer never.
+func (c *Client) Call(serviceMethod string, args interface{}, ret interface{}) error {
+	return c.call(context.Background(), serviceMethod, args, ret, c.cfg.callTimeout)
+}
+
+// CallWithOptions is just like call except it takes options
+func (c *Client) CallWithOptions(serviceMethod string, args interface{}, ret interface{}, opts ...func(*RequestOpts)) error {
+	var ro RequestOpts
+	for _, o := range opts {
+		if o != nil {
+			o(&ro)
+		}
+	}
+	timeout := c.cfg.callTimeout
+	if ro.Timeout > 0 {
+		timeout = ro.Timeout
+	}
+	return c.call(context.Background(), serviceMethod, args, ret, timeout)
+}
+
+// CallContext is Call bounded by ctx: cancelling it ends retries, back-off
+// waits and I/O at once, with an error that satisfies errors.Is(err, ctx.Err()).
+func (c *Client) CallContext(ctx context.Context, serviceMethod string, args interface{}, ret interface{}) error {
+	return c.call(ctx, serviceMethod, args, ret, c.cfg.callTimeout)
+}
+
+func (c *Client) call(ctx context.Context, method string, args, ret any, timeout time.Duration) error {
+	var data []byte
+	if args != nil {
+		var err error
+		if data, err = encodeJSON(args); err != nil {
+			return c.wrapErr(method, fmt.Errorf("encoding arguments: %w", err))
+		}
+	}
+	ctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
+	resp, err := c.send(ctx, method, bytesBody(data))
+	if err != nil {
+		return err
+	}
+	return c.decode(ctx, method, resp.Body, ret)
+}
+
+// Stream calls the specified method with the specified arguments for the plugin and returns the response body
+func (c *Client) Stream(serviceMethod string, args interface{}) (io.ReadCloser, error) {
+	return c.StreamContext(context.Background(), serviceMethod, args)
+}
+
+// StreamContext is Stream bounded by ctx, which also bounds reading the
+// returned body; the caller must close it.
+func (c *Client) StreamContext(ctx context.Context, serviceMethod string, args interface{}) (io.ReadCloser, error) {
+	data, err := encodeJSON(args) // nil args are sent as null, as in the engine
+	if err != nil {
+		return nil, c.wrapErr(serviceMethod, fmt.Errorf("encoding arguments: %w", err))
+	}
+	ctx, cancel := withTimeout(ctx, c.cfg.callTimeout)
+	resp, err := c.send(ctx, serviceMethod, bytesBody(data))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &streamBody{body: resp.Body, ctx: ctx, cancel: cancel}, nil
+}
+
+// SendFile calls the specified method, and passes through the IO stream
+//
+// data is streamed as the request body, with a Content-Length when it is a
+// *bytes.Buffer, *bytes.Reader or *strings.Reader and chunked otherwise,
+// and closed at the end if it is an io.Closer. A retry resends it whole:
+// from a snapshot for a *bytes.Buffer, by seeking back for an io.Seeker;
+// a reader that can be neither is not resent once part of it was sent.
+func (c *Client) SendFile(serviceMethod string, data io.Reader, ret interface{}) error {
+	return c.SendFileContext(context.Background(), serviceMethod, data, ret)
+}
+
+// SendFileContext is SendFile bounded by ctx.
+func (c *Client) SendFileContext(ctx context.Context, serviceMethod string, data io.Reader, ret interface{}) error {
+	if cl, ok := data.(io.Closer); ok {
+		defer cl.Close()
+	}
+	ctx, cancel := withTimeout(ctx, c.cfg.callTimeout)
+	defer cancel()
+	body := newReaderBody(data)
+	defer body.finish(ctx)
+	resp, err := c.send(ctx, serviceMethod, body)
+	if err != nil {
+		return err
+	}
+	return c.decode(ctx, serviceMethod, resp.Body, ret)
+}
+
+// CloseIdleConnections closes the connections kept alive for later calls.
+func (c *Client) CloseIdleConnections() {
+	c.rt.CloseIdleConnections()
+}
+
+// send posts the body to the service method, retrying while the plugin
+// cannot be reached, and returns the answer if its status is 200.
+func (c *Client) send(ctx context.Context, method string, body requestBody) (*http.Response, error) {
+	var resp *http.Response
+	ev := RetryEvent{Plugin: c.plugin, Method: method, Addr: c.addr}
+	err := c.cfg.retry(ctx, c.cfg.callBudget, ev, func() (bool, error) {
+		rd, length := body.reader()
+		req, err := c.tr.NewRequestWithContext(ctx, method, rd)
+		if err != nil {
+			return false, err
+		}
+		if length > 0 {
+			req.ContentLength = length
+		}
+		resp, err = c.tr.RoundTrip(req)
+		if err == nil || !retryable(err) {
+			return false, err
+		}
+		if rerr := body.replay(ctx); rerr != nil {
+			return false, fmt.Errorf("%w (not retried: %w)", err, rerr)
+		}
+		return true, err
+	})
+	if err != nil {
+		return nil, c.wrapErr(method, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, readStatusError(resp, method)
+	}
+	return resp, nil
+}
+
+// decode decodes the answer into ret, as the engine does, and closes it.
+func (c *Client) decode(ctx context.Context, method string, body io.ReadCloser, ret any) error {
+	defer drainAndClose(body)
+	if ret == nil {
+		return nil
+	}
+	if err := json.NewDecoder(body).Decode(&ret); err != nil {
+		if ctx.Err() != nil {
+			err = contextError(ctx, err)
+		}
+		return c.wrapErr(method, fmt.Errorf("decoding the answer: %w", err))
+	}
+	return nil
+}
+
+// wrapErr names the plugin, its address and the method in err.
+func (c *Client) wrapErr(method string, err error) error {
+	if c.plugin != "" {
+		return fmt.Errorf("plugin %q (%s): %s: %w", c.plugin, c.addr, method, err)
+	}
+	return fmt.Errorf("plugin at %s: %s: %w", c.addr, method, err)
+}
+
+// readStatusError turns an answer other than 200 into a *StatusError whose
+// message is the Err field of a JSON body, or else the body itself.
+func readStatusError(resp *http.Response, method string) error {
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+	if err != nil {
+		return &StatusError{StatusCode: resp.StatusCode, Method: method, Message: err.Error()}
+	}
+	var remote struct{ Err string }
+	if json.Unmarshal(b, &remote) == nil && remote.Err != "" {
+		return &StatusError{StatusCode: resp.StatusCode, Method: method, Message: remote.Err}
+	}
+	return &StatusError{StatusCode: resp.StatusCode, Method: method, Message: string(b)}
+}
+
+// encodeJSON encodes v as the engine does: json.Encoder's output, newline included.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// drainAndClose reads what is left of a body, up to a bound, so that its
+// connection can serve the next call, and closes it.
+func drainAndClose(body io.ReadCloser) {
+	_, _ = io.CopyN(io.Discard, body, maxDrain)
+	_ = body.Close()
+}
+
+// streamBody is the body Stream returns: closing it releases the call's
+// context, and a read ended by that context says so.
+type streamBody struct {
+	body   io.ReadCloser
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (s *streamBody) Read(p []byte) (int, error) {
+	n, err := s.body.Read(p)
+	if err != nil && err != io.EOF && s.ctx.Err() != nil {
+		err = contextError(s.ctx, err)
+	}
+	return n, err
+}
+
+func (s *streamBody) Close() error {
+	err := s.body.Close()
+	s.cancel()
+	return err
+}

@@ -1,0 +1,94 @@
+package plugins
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+var (
+	// ErrNotFound plugin not found
+	//
+	// Every error that means a plugin could not be found by name satisfies
+	// errors.Is(err, ErrNotFound), including the error for a name that can
+	// never name a plugin (see ErrInvalidName).
+	ErrNotFound = errors.New("Plugin not found") //nolint:staticcheck // the seed API's exact text
+
+	// ErrNotImplements is returned if the plugin does not implement the requested driver.
+	ErrNotImplements = errors.New("Plugin does not implement the requested driver") //nolint:staticcheck // the seed API's exact text
+
+	// ErrInvalidName is matched by the error for a plugin name that is empty,
+	// contains a path separator or NUL, is "." or "..", is absolute, is not
+	// valid UTF-8 or is too long to be a file name. Such names are refused
+	// before any file system access; the error also matches ErrNotFound.
+	ErrInvalidName = errors.New("invalid plugin name")
+)
+
+// StatusError is the error of a call that the plugin answered with an HTTP
+// status other than 200. Its text is "<Service.Method>: <message>", exactly as
+// the engine's client formats it, where the message is the Err field of a JSON
+// error body or else the raw body (truncated to a bounded prefix).
+type StatusError struct {
+	// StatusCode is the HTTP status the plugin answered with.
+	StatusCode int
+	// Method is the service method that was called, e.g. "VolumeDriver.Create".
+	Method string
+	// Message is the plugin's error message.
+	Message string
+}
+
+// Error returns "<Method>: <Message>".
+func (e *StatusError) Error() string {
+	return e.Method + ": " + e.Message
+}
+
+// IsNotFound reports whether err, or any error it wraps, is a StatusError for
+// an HTTP 404 answer: the way a plugin says it does not implement an optional
+// method such as VolumeDriver.Capabilities.
+func IsNotFound(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.StatusCode == http.StatusNotFound
+}
+
+// LookupError is the error of a failed lookup of a plugin by name. It
+// unwraps to ErrNotFound when no candidate path exists, or to the error that
+// made the first existing candidate unusable (an unreadable or malformed spec
+// file, say).
+type LookupError struct {
+	// Name is the plugin name that was looked up.
+	Name string
+	// Searched lists every path that was tried, in lookup order.
+	Searched []string
+	// Err is the cause.
+	Err error
+}
+
+// Error names the plugin and, for a plugin that was not found, every path searched.
+func (e *LookupError) Error() string {
+	if errors.Is(e.Err, ErrNotFound) {
+		return fmt.Sprintf("plugin %q: %v (searched %s)", e.Name, e.Err, strings.Join(e.Searched, ", "))
+	}
+	return fmt.Sprintf("plugin %q: %v", e.Name, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *LookupError) Unwrap() error { return e.Err }
+
+// nameError is the error of an invalid plugin name; it matches both
+// ErrInvalidName and ErrNotFound.
+type nameError struct {
+	name   string
+	reason string
+}
+
+func (e *nameError) Error() string {
+	return fmt.Sprintf("%v %q: %s", ErrInvalidName, e.name, e.reason)
+}
+
+func (e *nameError) Unwrap() []error { return []error{ErrInvalidName, ErrNotFound} }
+
+// notImplementsError formats the engine's error for a plugin that lacks an interface.
+func notImplementsError(name, imp string) error {
+	return fmt.Errorf("%w: plugin=%q, requested implementation=%q", ErrNotImplements, name, imp)
+}

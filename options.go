@@ -1,0 +1,169 @@
+package plugins
+
+import (
+	"context"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Defaults, matching the engine's client.
+const (
+	// DefaultRetryBudget is how long a call keeps retrying a plugin it cannot
+	// reach, and how long Get keeps looking for a plugin that is not there.
+	DefaultRetryBudget = 30 * time.Second
+	// DefaultGetAllTimeout bounds how long GetAll waits for the plugins it
+	// activates: a stale socket or a hung plugin is skipped after this long.
+	DefaultGetAllTimeout = time.Second
+)
+
+// Backoff returns how long to wait before retry number n (n is 1 for the
+// first retry).
+type Backoff func(n int) time.Duration
+
+// DefaultBackoff is the engine's schedule: 1s, 2s, 4s, 8s, 16s, then 30s for
+// every later retry.
+var DefaultBackoff = ExponentialBackoff(time.Second, 30*time.Second)
+
+// ExponentialBackoff returns a Backoff that waits first, then doubles the wait
+// on each retry up to limit.
+func ExponentialBackoff(first, limit time.Duration) Backoff {
+	return func(n int) time.Duration {
+		d := first
+		for ; n > 1 && d > 0 && d < limit; n-- {
+			d *= 2
+		}
+		return min(d, limit)
+	}
+}
+
+// RetryEvent describes a retry that is about to happen: attempt number
+// Attempt failed with Err, and the next attempt starts after Wait.
+type RetryEvent struct {
+	// Plugin is the plugin's name; empty for a Client made with NewClient.
+	Plugin string
+	// Method is the service method being called; empty while Get is still
+	// looking for a plugin that is not there yet.
+	Method string
+	// Addr is the plugin's address as discovered, e.g. unix:///run/docker/plugins/x.sock.
+	Addr string
+	// Attempt counts the attempts made so far, starting at 1.
+	Attempt int
+	// Wait is the back-off before the next attempt.
+	Wait time.Duration
+	// Err is why the attempt failed.
+	Err error
+}
+
+// Option configures a Store or a Client. Options that concern only stores
+// (lookups, GetAll) are ignored by clients.
+type Option func(*config)
+
+// config holds what options set. It is immutable once built, so clients and
+// stores share it without locking.
+type config struct {
+	backoff       Backoff
+	lookupBudget  time.Duration
+	callBudget    time.Duration
+	getAllTimeout time.Duration
+	callTimeout   time.Duration
+	observer      func(RetryEvent)
+	logger        logrus.FieldLogger
+	clock         clock
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		backoff:       DefaultBackoff,
+		lookupBudget:  DefaultRetryBudget,
+		callBudget:    DefaultRetryBudget,
+		getAllTimeout: DefaultGetAllTimeout,
+		clock:         realClock{},
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(c)
+		}
+	}
+	if c.logger == nil {
+		c.logger = logrus.StandardLogger()
+	}
+	return c
+}
+
+// WithBackoff sets the wait between retries of lookups and calls
+// (default DefaultBackoff). A nil Backoff keeps the default.
+func WithBackoff(b Backoff) Option {
+	return func(c *config) {
+		if b != nil {
+			c.backoff = b
+		}
+	}
+}
+
+// WithLookupRetryBudget sets how long Get keeps looking for a plugin that is
+// not found (default DefaultRetryBudget): it gives up once the next wait
+// would end this long after the first try. Zero or less: no retry.
+func WithLookupRetryBudget(d time.Duration) Option {
+	return func(c *config) { c.lookupBudget = max(d, 0) }
+}
+
+// WithCallRetryBudget sets how long a call keeps retrying a plugin it cannot
+// reach (default DefaultRetryBudget), with the same rule as
+// WithLookupRetryBudget. Zero or less: no retry.
+func WithCallRetryBudget(d time.Duration) Option {
+	return func(c *config) { c.callBudget = max(d, 0) }
+}
+
+// WithGetAllTimeout bounds how long GetAll waits for plugins it has to
+// activate (default DefaultGetAllTimeout); plugins that do not answer in
+// time are logged and left out. Zero or less keeps the default.
+func WithGetAllTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.getAllTimeout = d
+		}
+	}
+}
+
+// WithTimeout bounds every call as a whole, retries and reading the answer
+// included (default: no bound other than the retry budget and the caller's
+// context). WithRequestTimeout overrides it for one call.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.callTimeout = max(d, 0) }
+}
+
+// WithRetryObserver registers fn to be called, synchronously, before every
+// retry of a lookup or a call; a program can use it to show progress or
+// count retries. fn must not block.
+func WithRetryObserver(fn func(RetryEvent)) Option {
+	return func(c *config) { c.observer = fn }
+}
+
+// WithLogger sets where retries (warning level) and skipped plugins are
+// logged (default: logrus's standard logger).
+func WithLogger(l logrus.FieldLogger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// clock lets tests check back-off schedules and budgets without sleeping them.
+type clock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx is done, and returns ctx.Err() in that case.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
