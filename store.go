@@ -82,6 +82,13 @@ func (s *Store) GetContext(ctx context.Context, name, imp string) (*Plugin, erro
 	return p, nil
 }
 
+// Activate returns the plugin called name whatever it implements, finding
+// and activating it first if needed, once its handlers have run: GetContext
+// without the interface check, for tools that list or inspect plugins.
+func (s *Store) Activate(ctx context.Context, name string) (*Plugin, error) {
+	return s.load(ctx, name, nil)
+}
+
 // load returns the activated plugin called name once its pending handlers
 // have run. desc, when known, spares the lookup.
 func (s *Store) load(ctx context.Context, name string, desc *Plugin) (*Plugin, error) {
