@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/go-dockerplugins/plugins"
+)
+
+func callCommand() *command {
+	return &command{
+		name:    "call",
+		args:    "NAME METHOD [JSON | @FILE | -]",
+		summary: "call a method of a plugin and print the answer",
+		doc: "Call METHOD (e.g. VolumeDriver.List) of plugin NAME with a JSON argument given inline, read\n" +
+			"from FILE (@FILE) or from standard input (-); without one, the request body is empty. The\n" +
+			"answer is printed, indented when it is JSON. A plugin error, or an answer whose Err is set,\n" +
+			"is reported on stderr with exit status 1.",
+		run: func(ctx context.Context, a *app, args []string) error {
+			if len(args) < 2 || len(args) > 3 {
+				return usagef("want NAME METHOD [JSON | @FILE | -], got %d arguments", len(args))
+			}
+			var arg *string
+			if len(args) == 3 {
+				arg = &args[2]
+			}
+			return a.call(ctx, args[0], args[1], arg)
+		},
+	}
+}
+
+func (a *app) call(ctx context.Context, name, method string, arg *string) error {
+	body, err := a.callBody(arg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := a.withTimeout(ctx, 0)
+	defer cancel()
+	p, err := a.store(a.registry()).Activate(ctx, name)
+	if err != nil {
+		return err
+	}
+	answer, err := p.Client.CallRaw(ctx, method, body)
+	var se *plugins.StatusError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%w (status %d)", err, se.StatusCode)
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.printAnswer(answer); err != nil {
+		return err
+	}
+	// A plugin may report a failure inside a successful answer.
+	var withErr struct{ Err string }
+	if json.Unmarshal(answer, &withErr) == nil && withErr.Err != "" {
+		return fmt.Errorf("%s: the plugin answered with an error: %s", method, withErr.Err)
+	}
+	return nil
+}
+
+// callBody returns the request body the argument gives: inline JSON,
+// @FILE, or - for stdin; none is an empty body.
+func (a *app) callBody(arg *string) ([]byte, error) {
+	if arg == nil {
+		return nil, nil
+	}
+	var (
+		body []byte
+		from = "argument"
+		err  error
+	)
+	switch {
+	case *arg == "-":
+		from = "standard input"
+		if body, err = io.ReadAll(a.stdin); err != nil {
+			return nil, fmt.Errorf("reading standard input: %w", err)
+		}
+	case strings.HasPrefix(*arg, "@"):
+		from = (*arg)[1:]
+		if body, err = os.ReadFile(from); err != nil {
+			return nil, fmt.Errorf("reading the argument: %w", err)
+		}
+	default:
+		body = []byte(*arg)
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 && *arg != "-" && !strings.HasPrefix(*arg, "@") {
+		return nil, usagef("empty JSON argument")
+	}
+	if len(body) > 0 && !json.Valid(body) {
+		var v any
+		err := json.Unmarshal(body, &v)
+		return nil, usagef("%s is not valid JSON: %v", from, err)
+	}
+	return body, nil
+}
+
+// printAnswer prints an answer, indented when it is JSON.
+func (a *app) printAnswer(answer []byte) error {
+	var out bytes.Buffer
+	if json.Indent(&out, bytes.TrimSpace(answer), "", "  ") != nil {
+		out.Reset()
+		out.Write(answer)
+	}
+	if out.Len() > 0 && out.Bytes()[out.Len()-1] != '\n' {
+		out.WriteByte('\n')
+	}
+	_, err := a.stdout.Write(out.Bytes())
+	return err
+}

@@ -1,0 +1,380 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/pluginstest"
+)
+
+// demoStepTimeout bounds each step of the demo when --timeout is not given.
+const demoStepTimeout = 10 * time.Second
+
+func demoCommand() *command {
+	return &command{
+		name:    "demo",
+		summary: "run sample plugins and use them through the library, step by step",
+		doc: "Start sample plugins in a temporary directory (a volume driver on a UNIX socket, a network\n" +
+			"driver found through a .spec file over TCP, an authorization plugin found through a .json file\n" +
+			"over TLS with generated certificates), then discover, activate and call them through the\n" +
+			"library, printing each step and its latency. Needs nothing installed and no root; ignores\n" +
+			"--sockets-dir and --specs-dir. Exit status 1 if any step fails.",
+		run: func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			return a.demo(ctx)
+		},
+	}
+}
+
+// demo is the state its steps share.
+type demo struct {
+	a     *app
+	scope pluginstest.Scope
+	env   *pluginstest.Env
+	dir   string
+	reg   *plugins.LocalRegistry
+	store *plugins.Store
+
+	mu      sync.Mutex
+	handled []string // "iface name", by the store's handlers
+
+	vol, net, authz *plugins.Plugin
+}
+
+type demoStep struct {
+	title string
+	run   func(ctx context.Context) (string, error)
+}
+
+func (a *app) demo(ctx context.Context) error {
+	d := &demo{a: a}
+	defer d.scope.Close()
+	steps := []demoStep{
+		{"start sample plugins", d.start},
+		{"discover (Registry.Plugins)", d.discover},
+		{"register handlers (Store.Handle)", d.handle},
+		{"activate " + demoVolumes + " (UNIX socket)", d.activate(&d.vol, demoVolumes, "VolumeDriver")},
+		{"activate " + demoNet + " (.spec, TCP)", d.activate(&d.net, demoNet, "NetworkDriver")},
+		{"activate " + demoAuthz + " (.json, TLS)", d.activate(&d.authz, demoAuthz, "authz")},
+		{"handlers ran once per plugin", d.checkHandlers},
+		{"VolumeDriver.Create (Call)", d.create},
+		{"VolumeDriver.Mount (Call)", d.mount},
+		{"VolumeDriver.Unmount (Call)", d.unmount},
+		{"VolumeDriver.Create (SendFile)", d.sendFile},
+		{"VolumeDriver.List (Stream)", d.stream},
+		{"VolumeDriver.Remove (Call)", d.remove},
+		{"NetworkDriver.GetCapabilities", d.capabilities},
+		{"AuthZPlugin.AuthZReq over TLS", d.authorize},
+		{"error answer (StatusError)", d.errorAnswer},
+		{"optional method (IsNotFound)", d.notFound},
+		{"unknown plugin (ErrNotFound)", d.unknownPlugin},
+		{"wrong interface (ErrNotImplements)", d.wrongInterface},
+		{"GetAll(VolumeDriver)", d.getAll},
+		{"clean up", d.cleanUp},
+	}
+	width := len("STEP")
+	for _, s := range steps {
+		width = max(width, len(s.title))
+	}
+	fmt.Fprintf(a.stdout, "%-*s  %-6s  %9s  %s\n", width, "STEP", "STATUS", "TIME", "DETAILS")
+	failed := 0
+	begin := time.Now()
+	for _, s := range steps {
+		start := time.Now()
+		detail, err := d.runStep(ctx, s)
+		status := "ok"
+		if err != nil {
+			status, detail, failed = "FAIL", oneLine(err.Error()), failed+1
+		}
+		fmt.Fprintf(a.stdout, "%-*s  %-6s  %9s  %s\n", width, s.title, status, roundDuration(time.Since(start)), detail)
+		if errors.Is(err, context.Canceled) {
+			break
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d steps failed", failed, len(steps))
+	}
+	fmt.Fprintf(a.stdout, "all %d steps passed in %v\n", len(steps), roundDuration(time.Since(begin)))
+	return nil
+}
+
+// runStep runs one step within its time bound; pluginstest reports its
+// own failures by panicking with an error (see pluginstest.Scope).
+func (d *demo) runStep(ctx context.Context, s demoStep) (detail string, err error) {
+	ctx, cancel := d.a.withTimeout(ctx, demoStepTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(error)
+			if !ok {
+				panic(r)
+			}
+			err = e
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return s.run(ctx)
+}
+
+func (d *demo) start(context.Context) (string, error) {
+	d.env = pluginstest.New(&d.scope)
+	d.dir = filepath.Dir(d.env.SocketsDir())
+	new(volumeDriver).serve(d.env.ServeSocket(demoVolumes, "VolumeDriver"))
+	serveNetwork(d.env.ServeSpec(demoNet, "NetworkDriver"))
+	serveAuthz(d.env.ServeJSON(demoAuthz, "authz"))
+	// From here on, only the library is used, as a program would.
+	d.reg = plugins.NewLocalRegistry(
+		plugins.WithSocketsDir(d.env.SocketsDir()),
+		plugins.WithSpecsDirs(d.env.SpecsDir()),
+		plugins.WithRegistryLogger(d.a.logger()),
+	)
+	d.store = d.a.store(d.reg)
+	return "3 plugins in " + d.dir, nil
+}
+
+func (d *demo) discover(context.Context) (string, error) {
+	found, err := d.reg.Plugins()
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, p := range found {
+		parts = append(parts, filepath.Base(p.Source()))
+	}
+	if len(found) != 3 {
+		return "", fmt.Errorf("found %d plugins, want 3: %s", len(found), strings.Join(parts, ", "))
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+func (d *demo) handle(context.Context) (string, error) {
+	for _, iface := range []string{"VolumeDriver", "NetworkDriver", "authz"} {
+		d.store.Handle(iface, func(name string, _ *plugins.Client) {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			d.handled = append(d.handled, iface+" "+name)
+		})
+	}
+	return "VolumeDriver, NetworkDriver, authz", nil
+}
+
+func (d *demo) activate(dst **plugins.Plugin, name, iface string) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		p, err := d.store.GetContext(ctx, name, iface)
+		if err != nil {
+			return "", err
+		}
+		*dst = p
+		detail := fmt.Sprintf("implements %v at %s", p.Manifest.Implements, p.Addr)
+		if p.TLSConfig.CAFile != "" && !p.TLSConfig.InsecureSkipVerify {
+			detail += ", certificate verified with " + filepath.Base(p.TLSConfig.CAFile)
+		}
+		return detail, nil
+	}
+}
+
+func (d *demo) checkHandlers(ctx context.Context) (string, error) {
+	// A second Get is served from the cache and runs no handler again.
+	if _, err := d.store.GetContext(ctx, demoVolumes, "VolumeDriver"); err != nil {
+		return "", err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	want := []string{"VolumeDriver " + demoVolumes, "NetworkDriver " + demoNet, "authz " + demoAuthz}
+	if strings.Join(d.handled, ",") != strings.Join(want, ",") {
+		return "", fmt.Errorf("handlers ran for %v, want %v", d.handled, want)
+	}
+	return strings.Join(d.handled, ", "), nil
+}
+
+// volumeCall calls the volume plugin, failing on an Err in the answer too.
+func (d *demo) volumeCall(ctx context.Context, method, volume string, ret any) error {
+	if d.vol == nil {
+		return errors.New("the volume plugin is not activated")
+	}
+	return d.vol.Client.CallContext(ctx, method, map[string]string{"Name": volume, "ID": "demo-container"}, ret)
+}
+
+func (d *demo) create(ctx context.Context) (string, error) {
+	if err := d.volumeCall(ctx, "VolumeDriver.Create", "data", nil); err != nil {
+		return "", err
+	}
+	return `volume "data" created`, nil
+}
+
+func (d *demo) mount(ctx context.Context) (string, error) {
+	var resp struct{ Mountpoint, Err string }
+	if err := d.volumeCall(ctx, "VolumeDriver.Mount", "data", &resp); err != nil {
+		return "", err
+	}
+	if resp.Mountpoint != mountpoint("data") {
+		return "", fmt.Errorf("mountpoint %q, want %q", resp.Mountpoint, mountpoint("data"))
+	}
+	return "mounted at " + resp.Mountpoint, nil
+}
+
+func (d *demo) unmount(ctx context.Context) (string, error) {
+	if err := d.volumeCall(ctx, "VolumeDriver.Unmount", "data", nil); err != nil {
+		return "", err
+	}
+	return `volume "data" unmounted`, nil
+}
+
+func (d *demo) sendFile(ctx context.Context) (string, error) {
+	if d.vol == nil {
+		return "", errors.New("the volume plugin is not activated")
+	}
+	body := strings.NewReader(`{"Name": "logs"}`)
+	if err := d.vol.Client.SendFileContext(ctx, "VolumeDriver.Create", body, nil); err != nil {
+		return "", err
+	}
+	return `request body streamed from a reader: volume "logs" created`, nil
+}
+
+func (d *demo) stream(ctx context.Context) (string, error) {
+	if d.vol == nil {
+		return "", errors.New("the volume plugin is not activated")
+	}
+	rc, err := d.vol.Client.StreamContext(ctx, "VolumeDriver.List", nil)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	raw, err := io.ReadAll(rc)
+	if err != nil {
+		return "", err
+	}
+	var list struct{ Volumes []struct{ Name string } }
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return "", fmt.Errorf("decoding the answer: %w", err)
+	}
+	var names []string
+	for _, v := range list.Volumes {
+		names = append(names, v.Name)
+	}
+	if strings.Join(names, ",") != "data,logs" {
+		return "", fmt.Errorf("listed %v, want [data logs]", names)
+	}
+	return fmt.Sprintf("read %d bytes: volumes %v", len(raw), names), nil
+}
+
+func (d *demo) remove(ctx context.Context) (string, error) {
+	for _, v := range []string{"data", "logs"} {
+		if err := d.volumeCall(ctx, "VolumeDriver.Remove", v, nil); err != nil {
+			return "", err
+		}
+	}
+	return `volumes "data" and "logs" removed`, nil
+}
+
+func (d *demo) capabilities(ctx context.Context) (string, error) {
+	if d.net == nil {
+		return "", errors.New("the network plugin is not activated")
+	}
+	var caps struct{ Scope, ConnectivityScope string }
+	if err := d.net.Client.CallContext(ctx, "NetworkDriver.GetCapabilities", nil, &caps); err != nil {
+		return "", err
+	}
+	if caps.Scope != "local" {
+		return "", fmt.Errorf("scope %q, want local", caps.Scope)
+	}
+	return "scope " + caps.Scope, nil
+}
+
+func (d *demo) authorize(ctx context.Context) (string, error) {
+	if d.authz == nil {
+		return "", errors.New("the authorization plugin is not activated")
+	}
+	var allowed, denied struct {
+		Allow bool
+		Msg   string
+	}
+	req := func(method string) map[string]string {
+		return map[string]string{"User": "alice", "RequestMethod": method, "RequestURI": "/v1.45/containers/json"}
+	}
+	if err := d.authz.Client.CallContext(ctx, "AuthZPlugin.AuthZReq", req(http.MethodGet), &allowed); err != nil {
+		return "", err
+	}
+	if err := d.authz.Client.CallContext(ctx, "AuthZPlugin.AuthZReq", req(http.MethodDelete), &denied); err != nil {
+		return "", err
+	}
+	if !allowed.Allow || denied.Allow {
+		return "", fmt.Errorf("GET allowed: %v, DELETE allowed: %v; want true, false", allowed.Allow, denied.Allow)
+	}
+	return fmt.Sprintf("GET allowed; DELETE denied: %q", denied.Msg), nil
+}
+
+func (d *demo) errorAnswer(ctx context.Context) (string, error) {
+	err := d.volumeCall(ctx, "VolumeDriver.Mount", "ghost", nil)
+	var se *plugins.StatusError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusInternalServerError {
+		return "", fmt.Errorf("got %v, want a 500 StatusError", err)
+	}
+	return fmt.Sprintf("status %d: %v", se.StatusCode, err), nil
+}
+
+func (d *demo) notFound(ctx context.Context) (string, error) {
+	var caps struct{ Capabilities struct{ Scope string } }
+	err := d.volumeCall(ctx, "VolumeDriver.Capabilities", "", &caps)
+	if !plugins.IsNotFound(err) {
+		return "", fmt.Errorf("got %v, want a 404", err)
+	}
+	return "404: not implemented, so a caller assumes scope local", nil
+}
+
+func (d *demo) unknownPlugin(ctx context.Context) (string, error) {
+	_, err := d.store.GetContext(ctx, "no-such-plugin", "VolumeDriver")
+	var le *plugins.LookupError
+	if !errors.Is(err, plugins.ErrNotFound) || !errors.As(err, &le) {
+		return "", fmt.Errorf("got %v, want ErrNotFound", err)
+	}
+	return fmt.Sprintf("%v after searching %d paths", le.Err, len(le.Searched)), nil
+}
+
+func (d *demo) wrongInterface(ctx context.Context) (string, error) {
+	_, err := d.store.GetContext(ctx, demoNet, "VolumeDriver")
+	if !errors.Is(err, plugins.ErrNotImplements) {
+		return "", fmt.Errorf("got %v, want ErrNotImplements", err)
+	}
+	return fmt.Sprintf("%v: %s is a NetworkDriver", plugins.ErrNotImplements, demoNet), nil
+}
+
+func (d *demo) getAll(ctx context.Context) (string, error) {
+	ps, err := d.store.GetAllContext(ctx, "VolumeDriver")
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	if len(names) != 1 || names[0] != demoVolumes {
+		return "", fmt.Errorf("got %v, want [%s]", names, demoVolumes)
+	}
+	return fmt.Sprint(names), nil
+}
+
+func (d *demo) cleanUp(context.Context) (string, error) {
+	d.scope.Close()
+	if d.dir == "" {
+		return "nothing to clean", nil
+	}
+	if _, err := os.Stat(d.dir); !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("%s is still there", d.dir)
+	}
+	return "plugins stopped, " + d.dir + " removed", nil
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-dockerplugins/plugins"
+)
+
+func inspectCommand() *command {
+	return &command{
+		name:    "inspect",
+		args:    "NAME",
+		summary: "show everything known about one plugin, as JSON",
+		doc: "Show everything known about plugin NAME, as indented JSON: every path searched, in order, and\n" +
+			"the one found; its address; its TLS settings (file names, never their contents); its manifest\n" +
+			"and how long activation took, or why lookup or activation failed (exit status 1).",
+		run: func(ctx context.Context, a *app, args []string) error {
+			if len(args) != 1 {
+				return usagef("want one plugin name, got %d arguments", len(args))
+			}
+			return a.inspect(ctx, args[0])
+		},
+	}
+}
+
+// inspection is what inspect prints.
+type inspection struct {
+	Name       string            `json:"name"`
+	Lookup     lookupInfo        `json:"lookup"`
+	Addr       string            `json:"addr,omitempty"`
+	TLS        *tlsInfo          `json:"tls,omitempty"`
+	Manifest   *plugins.Manifest `json:"manifest,omitempty"`
+	Activation *activationInfo   `json:"activation,omitempty"`
+}
+
+type lookupInfo struct {
+	// Searched lists the paths tried, in order, up to the one found.
+	Searched []string `json:"searched"`
+	Found    string   `json:"found,omitempty"`
+	Error    string   `json:"error,omitempty"`
+}
+
+// tlsInfo is the plugin's TLS settings: file names, never their contents.
+type tlsInfo struct {
+	// Used is false unless the address is https://: other schemes ignore TLS.
+	Used               bool   `json:"used"`
+	InsecureSkipVerify bool   `json:"insecureSkipVerify"`
+	CAFile             string `json:"caFile,omitempty"`
+	CertFile           string `json:"certFile,omitempty"`
+	KeyFile            string `json:"keyFile,omitempty"`
+	ExclusiveRootPools bool   `json:"exclusiveRootPools,omitempty"`
+	MinVersion         string `json:"minVersion,omitempty"`
+}
+
+type activationInfo struct {
+	Time  string `json:"time"`
+	Error string `json:"error,omitempty"`
+}
+
+func (a *app) inspect(ctx context.Context, name string) error {
+	reg := a.registry()
+	paths, err := reg.SearchPaths(name)
+	if err != nil {
+		return err
+	}
+	out := inspection{Name: name, Lookup: lookupInfo{Searched: paths}}
+	desc, lookupErr := reg.Plugin(name)
+	var le *plugins.LookupError
+	switch {
+	case errors.As(lookupErr, &le):
+		out.Lookup.Searched, out.Lookup.Error = le.Searched, le.Err.Error()
+	case lookupErr != nil:
+		out.Lookup.Error = lookupErr.Error()
+	default:
+		out.Lookup.Found = desc.Source()
+		if i := slices.Index(paths, desc.Source()); i >= 0 {
+			out.Lookup.Searched = paths[:i+1]
+		}
+		out.Addr = desc.Addr
+		out.TLS = describeTLS(desc)
+	}
+
+	var activateErr error
+	if lookupErr == nil {
+		ctx, cancel := a.withTimeout(ctx, 0)
+		defer cancel()
+		start := time.Now()
+		p, err := a.store(reg).Activate(ctx, name)
+		out.Activation = &activationInfo{Time: roundDuration(time.Since(start)).String()}
+		if err != nil {
+			out.Activation.Error, activateErr = err.Error(), err
+		} else {
+			out.Manifest = p.Manifest
+		}
+	}
+
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	if lookupErr != nil {
+		return lookupErr
+	}
+	if activateErr != nil {
+		return fmt.Errorf("activation failed: %s", brief(activateErr))
+	}
+	return nil
+}
+
+func describeTLS(p *plugins.Plugin) *tlsInfo {
+	o := p.TLSConfig
+	info := &tlsInfo{
+		Used:               strings.HasPrefix(p.Addr, "https://"),
+		InsecureSkipVerify: o.InsecureSkipVerify,
+		CAFile:             o.CAFile,
+		CertFile:           o.CertFile,
+		KeyFile:            o.KeyFile,
+		ExclusiveRootPools: o.ExclusiveRootPools,
+	}
+	if o.MinVersion != 0 {
+		info.MinVersion = tls.VersionName(o.MinVersion)
+	}
+	return info
+}
