@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/sirupsen/logrus"
 )
 
@@ -18,6 +19,13 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	globals
+
+	// storeOptions are added to those of every store; tests use them to
+	// make retries fast.
+	storeOptions []plugins.Option
+	// demoHook, when set, runs once the demo's plugins are served; tests
+	// use it to make them misbehave.
+	demoHook func(vol, net, authz *pluginstest.Plugin)
 }
 
 // globals are the flags accepted by every command.
@@ -65,34 +73,46 @@ func (a *app) registry() *plugins.LocalRegistry {
 	return plugins.NewLocalRegistry(opts...)
 }
 
-// store returns a store over reg that reports what it waits for on stderr.
-// A missing plugin is reported at once: waiting for it to appear helps a
-// daemon starting with its plugins, not someone typing a name.
-func (a *app) store(reg plugins.Registry) *plugins.Store {
-	return plugins.NewStore(reg,
+// store returns a store over reg that reports what it waits for on
+// stderr. A missing plugin is reported at once: waiting for it to appear
+// helps a daemon starting with its plugins, not someone typing a name. An
+// unreachable plugin is retried within budget (see retryBudget), so that a
+// retry that could not end in time is not even started.
+func (a *app) store(reg plugins.Registry, budget time.Duration) *plugins.Store {
+	opts := []plugins.Option{
 		plugins.WithLogger(a.logger()),
 		plugins.WithLookupRetryBudget(0),
 		plugins.WithRetryObserver(a.reportRetry),
-	)
+	}
+	if d := a.retryBudget(budget); d > 0 {
+		opts = append(opts, plugins.WithCallRetryBudget(d))
+	}
+	return plugins.NewStore(reg, append(opts, a.storeOptions...)...)
+}
+
+// retryBudget is --timeout, or def when it is not given (zero: the
+// library's default).
+func (a *app) retryBudget(def time.Duration) time.Duration {
+	if a.timeout > 0 {
+		return a.timeout
+	}
+	return def
 }
 
 // reportRetry tells the user what plugctl is waiting for.
 func (a *app) reportRetry(ev plugins.RetryEvent) {
 	if ev.Method == "" {
 		fmt.Fprintf(a.stderr, "plugctl: waiting for plugin %q to appear: %s; retry %d in %v\n",
-			ev.Plugin, brief(ev.Err), ev.Attempt, ev.Wait)
+			ev.Plugin, brief(ev.Err, 0), ev.Attempt, ev.Wait)
 		return
 	}
 	fmt.Fprintf(a.stderr, "plugctl: waiting for plugin %q (%s): %s: %s; retry %d in %v\n",
-		ev.Plugin, ev.Addr, ev.Method, brief(ev.Err), ev.Attempt, ev.Wait)
+		ev.Plugin, ev.Addr, ev.Method, brief(ev.Err, 0), ev.Attempt, ev.Wait)
 }
 
 // withTimeout bounds ctx by --timeout, or by def when it is not given.
 func (a *app) withTimeout(ctx context.Context, def time.Duration) (context.Context, context.CancelFunc) {
-	d := a.timeout
-	if d <= 0 {
-		d = def
-	}
+	d := a.retryBudget(def)
 	if d <= 0 {
 		return context.WithCancel(ctx)
 	}
@@ -101,19 +121,27 @@ func (a *app) withTimeout(ctx context.Context, def time.Duration) (context.Conte
 
 // brief shortens a connection error to its cause ("connect: connection
 // refused"), which is what a user can act on; other errors are kept whole.
-func brief(err error) string {
+// bound, when known, is the time the failed operation was given.
+func brief(err error, bound time.Duration) string {
 	var op *net.OpError
 	cause := ""
 	if errors.As(err, &op) && op.Err != nil {
 		cause = op.Err.Error()
 	}
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) && cause != "":
-		return "no answer in time (last error: " + cause + ")"
 	case errors.Is(err, context.DeadlineExceeded):
-		return "no answer in time"
+		msg := "no answer in time"
+		if bound > 0 {
+			msg = fmt.Sprintf("no answer within %v", bound)
+		}
+		if cause != "" {
+			msg += " (last error: " + cause + ")"
+		}
+		return msg
 	case cause != "":
 		return cause
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed without an answer"
 	}
 	return oneLine(err.Error())
 }

@@ -42,7 +42,7 @@ func (a *app) call(ctx context.Context, name, method string, arg *string) error 
 	}
 	ctx, cancel := a.withTimeout(ctx, 0)
 	defer cancel()
-	p, err := a.store(a.registry()).Activate(ctx, name)
+	p, err := a.store(a.registry(), 0).Activate(ctx, name)
 	if err != nil {
 		return err
 	}

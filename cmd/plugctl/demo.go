@@ -133,16 +133,22 @@ func (d *demo) runStep(ctx context.Context, s demoStep) (detail string, err erro
 func (d *demo) start(context.Context) (string, error) {
 	d.env = pluginstest.New(&d.scope)
 	d.dir = filepath.Dir(d.env.SocketsDir())
-	new(volumeDriver).serve(d.env.ServeSocket(demoVolumes, "VolumeDriver"))
-	serveNetwork(d.env.ServeSpec(demoNet, "NetworkDriver"))
-	serveAuthz(d.env.ServeJSON(demoAuthz, "authz"))
+	vol := d.env.ServeSocket(demoVolumes, "VolumeDriver")
+	new(volumeDriver).serve(vol)
+	net := d.env.ServeSpec(demoNet, "NetworkDriver")
+	serveNetwork(net)
+	authz := d.env.ServeJSON(demoAuthz, "authz")
+	serveAuthz(authz)
+	if d.a.demoHook != nil {
+		d.a.demoHook(vol, net, authz)
+	}
 	// From here on, only the library is used, as a program would.
 	d.reg = plugins.NewLocalRegistry(
 		plugins.WithSocketsDir(d.env.SocketsDir()),
 		plugins.WithSpecsDirs(d.env.SpecsDir()),
 		plugins.WithRegistryLogger(d.a.logger()),
 	)
-	d.store = d.a.store(d.reg)
+	d.store = d.a.store(d.reg, 0)
 	return "3 plugins in " + d.dir, nil
 }
 

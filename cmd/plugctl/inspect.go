@@ -92,7 +92,7 @@ func (a *app) inspect(ctx context.Context, name string) error {
 		ctx, cancel := a.withTimeout(ctx, 0)
 		defer cancel()
 		start := time.Now()
-		p, err := a.store(reg).Activate(ctx, name)
+		p, err := a.store(reg, 0).Activate(ctx, name)
 		out.Activation = &activationInfo{Time: roundDuration(time.Since(start)).String()}
 		if err != nil {
 			out.Activation.Error, activateErr = err.Error(), err
@@ -106,11 +106,14 @@ func (a *app) inspect(ctx context.Context, name string) error {
 	if err := enc.Encode(out); err != nil {
 		return err
 	}
-	if lookupErr != nil {
+	// The JSON above lists the paths searched; the error need not.
+	switch {
+	case errors.Is(lookupErr, plugins.ErrNotFound):
+		return fmt.Errorf("plugin %q: %w (searched %d paths)", name, plugins.ErrNotFound, len(out.Lookup.Searched))
+	case lookupErr != nil:
 		return lookupErr
-	}
-	if activateErr != nil {
-		return fmt.Errorf("activation failed: %s", brief(activateErr))
+	case activateErr != nil:
+		return fmt.Errorf("plugin %q: activation failed: %s", name, brief(activateErr, a.timeout))
 	}
 	return nil
 }

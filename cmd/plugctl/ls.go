@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -62,7 +63,7 @@ func (a *app) ls(ctx context.Context, f lsFlags) error {
 	if err != nil {
 		return fmt.Errorf("listing plugins: %w", err)
 	}
-	store := a.store(reg)
+	store := a.store(reg, lsDefaultTimeout)
 	rows := make([]lsRow, len(names))
 	sem := make(chan struct{}, maxParallel)
 	var wg sync.WaitGroup
@@ -91,20 +92,27 @@ func (a *app) lsOne(ctx context.Context, reg *plugins.LocalRegistry, store *plug
 	row := lsRow{Name: name}
 	desc, err := reg.Plugin(name)
 	if err != nil {
-		row.Status, row.Error = "error", brief(err)
+		row.Status, row.Error = "error", brief(err, 0)
+		var le *plugins.LookupError
+		if errors.As(err, &le) && !errors.Is(err, plugins.ErrNotFound) && len(le.Searched) > 0 {
+			// The last path searched is the spec file that is unusable.
+			row.Source = le.Searched[len(le.Searched)-1]
+			row.Error = strings.TrimPrefix(le.Err.Error(), "spec file "+row.Source+": ")
+		}
 		return row
 	}
 	row.Source, row.Addr = desc.Source(), desc.Addr
 	if !activate {
 		return row
 	}
-	ctx, cancel := a.withTimeout(ctx, lsDefaultTimeout)
+	bound := a.retryBudget(lsDefaultTimeout)
+	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	start := time.Now()
 	p, err := store.Activate(ctx, name)
 	row.Activation = roundDuration(time.Since(start)).String()
 	if err != nil {
-		row.Status, row.Error = "error", brief(err)
+		row.Status, row.Error = "error", brief(err, bound)
 		return row
 	}
 	row.Status, row.Implements = "ok", p.Manifest.Implements

@@ -46,7 +46,14 @@ func usagef(format string, args ...any) error {
 // run runs plugctl with args (without the program name) and returns its
 // exit status. Errors are reported on stderr in one line.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}}
+	return newApp(stdin, stdout, stderr).run(ctx, args)
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}}
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
 	top := a.flagSet("plugctl")
 	if err := top.Parse(args); err != nil {
 		return a.parseFailed(top, "plugctl", err)
@@ -129,7 +136,7 @@ func (a *app) topUsage(fs *flag.FlagSet) {
 
 func (a *app) commandUsage(fs *flag.FlagSet, c *command) {
 	w := fs.Output()
-	fmt.Fprintf(w, "Usage: plugctl %s [flags] %s\n\n%s\n\nFlags:\n", c.name, c.args, c.doc)
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n\nFlags:\n", strings.TrimSpace("plugctl "+c.name+" [flags] "+c.args), c.doc)
 	fs.PrintDefaults()
 }
 

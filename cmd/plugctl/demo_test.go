@@ -1,0 +1,77 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/go-dockerplugins/plugins/pluginstest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var demoRow = regexp.MustCompile(`^(.+?)  +(ok|FAIL) +(\S+)  (.*)$`)
+
+func TestDemo(t *testing.T) {
+	r := plugctl(t, nil, "demo")
+	require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+	assert.Empty(t, r.stderr)
+
+	ls := lines(r.stdout)
+	require.Greater(t, len(ls), 3)
+	assert.Regexp(t, `^STEP +STATUS +TIME  DETAILS$`, ls[0])
+	assert.Regexp(t, `^all 21 steps passed in \S+$`, ls[len(ls)-1])
+	steps := map[string]string{}
+	for _, l := range ls[1 : len(ls)-1] {
+		m := demoRow.FindStringSubmatch(l)
+		require.NotNil(t, m, l)
+		assert.Equal(t, "ok", m[2], l)
+		steps[strings.TrimSpace(m[1])] = m[4]
+	}
+	assert.Len(t, steps, 21)
+	for step, want := range map[string]string{
+		"discover (Registry.Plugins)":         "demo-authz.json, demo-net.spec, demo-volumes.sock",
+		"activate demo-volumes (UNIX socket)": "implements [VolumeDriver] at unix://",
+		"activate demo-net (.spec, TCP)":      "implements [NetworkDriver] at tcp://127.0.0.1:",
+		"activate demo-authz (.json, TLS)":    "certificate verified with ca.pem",
+		"VolumeDriver.Mount (Call)":           "mounted at /mnt/demo-volumes/data",
+		"VolumeDriver.List (Stream)":          "volumes [data logs]",
+		"error answer (StatusError)":          "status 500: VolumeDriver.Mount: no such volume: ghost",
+		"optional method (IsNotFound)":        "404",
+		"unknown plugin (ErrNotFound)":        "Plugin not found after searching 6 paths",
+		"GetAll(VolumeDriver)":                "[demo-volumes]",
+	} {
+		assert.Contains(t, steps[step], want, step)
+	}
+
+	// It cleans up after itself.
+	dir := strings.TrimPrefix(steps["start sample plugins"], "3 plugins in ")
+	require.NotEmpty(t, dir)
+	_, err := os.Stat(dir)
+	assert.True(t, os.IsNotExist(err), "%s was left behind", dir)
+}
+
+func TestDemoFailsWhenAStepMisbehaves(t *testing.T) {
+	r := plugctlWith(t, nil, "", func(a *app) {
+		a.storeOptions = nil // no retry within --timeout: stderr holds the error only
+		a.demoHook = func(vol, _, authz *pluginstest.Plugin) {
+			vol.Inject(pluginstest.Fault{Method: "VolumeDriver.Mount", Times: 1, Status: 500, Err: "disk on fire"})
+			authz.Stop()
+		}
+	}, "--timeout", "500ms", "demo")
+	assert.Equal(t, exitFailure, r.code)
+	assert.Equal(t, "plugctl demo: 5 of 21 steps failed", requireOneErrorLine(t, r))
+	failed := map[string]string{}
+	for _, l := range lines(r.stdout) {
+		if m := demoRow.FindStringSubmatch(l); m != nil && m[2] == "FAIL" {
+			failed[strings.TrimSpace(m[1])] = m[4]
+		}
+	}
+	assert.Contains(t, failed["VolumeDriver.Mount (Call)"], "VolumeDriver.Mount: disk on fire")
+	assert.Contains(t, failed["activate demo-authz (.json, TLS)"], "connection refused")
+	assert.Contains(t, failed["VolumeDriver.Unmount (Call)"], "volume data is not mounted")
+	assert.Contains(t, failed, "AuthZPlugin.AuthZReq over TLS")
+	assert.Contains(t, failed, "handlers ran once per plugin")
+	assert.NotContains(t, failed, "clean up", "later steps still run")
+}
