@@ -1,48 +1,27 @@
 package plugins_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 )
-
-// servePlugin starts a tiny volume plugin on dir/name.sock.
-func servePlugin(dir, name string) (stop func()) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/Plugin.Activate", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(plugins.Manifest{Implements: []string{"VolumeDriver"}})
-	})
-	mux.HandleFunc("/VolumeDriver.Create", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{}`))
-	})
-	mux.HandleFunc("/VolumeDriver.Path", func(w http.ResponseWriter, r *http.Request) {
-		var req struct{ Name string }
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		_ = json.NewEncoder(w).Encode(map[string]string{"Mountpoint": "/mnt/" + req.Name})
-	})
-	l, err := net.Listen("unix", filepath.Join(dir, name+".sock"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := &http.Server{Handler: mux}
-	go func() { _ = srv.Serve(l) }()
-	return func() { _ = srv.Close() }
-}
 
 // A Store over a directory of its own finds, activates and calls a plugin
 // without touching the machine's plugin directories.
 func ExampleStore() {
-	dir, _ := os.MkdirTemp("", "plugins")
-	defer os.RemoveAll(dir)
-	defer servePlugin(dir, "myvolumes")()
+	var scope pluginstest.Scope // a test passes its *testing.T instead
+	defer scope.Close()
+	env := pluginstest.New(&scope)
+	env.ServeSocket("myvolumes", "VolumeDriver").
+		Handle("VolumeDriver.Create", pluginstest.Reply(struct{}{})).
+		Handle("VolumeDriver.Path", pluginstest.Func(func(req struct{ Name string }) (any, error) {
+			return map[string]string{"Mountpoint": "/mnt/" + req.Name}, nil
+		}))
 
-	store := plugins.NewStore(plugins.NewLocalRegistry(plugins.WithSocketsDir(dir), plugins.WithSpecsDirs()))
+	store := plugins.NewStore(plugins.NewLocalRegistry(plugins.WithSocketsDir(env.SocketsDir()), plugins.WithSpecsDirs()))
 	store.Handle("VolumeDriver", func(name string, _ *plugins.Client) {
 		fmt.Println("new volume driver:", name)
 	})
