@@ -36,6 +36,7 @@ func TestBadInput(t *testing.T) {
 		{"empty JSON argument", []string{"call", "vol", "VolumeDriver.Create", ``}, true, exitUsage, `^plugctl call: empty JSON argument`},
 		{"missing argument file", []string{"call", "vol", "VolumeDriver.Create", "@/nonexistent/arg.json"}, true, exitFailure, `^plugctl call: reading the argument: open /nonexistent/arg.json: no such file or directory$`},
 		{"unreachable plugin", []string{"--timeout", "200ms", "call", "crashed", "VolumeDriver.List"}, true, exitFailure, `^plugctl call: plugin "crashed" \(unix://\S+/crashed.sock\): Plugin.Activate: dial unix \S+: connect: connection refused$`},
+		{"flag after the arguments", []string{"call", "vol", "VolumeDriver.List", "--timeout", "1s"}, true, exitUsage, `^plugctl call: flag --timeout must come before the arguments \(see 'plugctl call -h'\)$`},
 		{"demo with an argument", []string{"demo", "x"}, false, exitUsage, `^plugctl demo: unexpected argument "x"`},
 	}
 	for _, tt := range tests {

@@ -127,14 +127,18 @@ func (a *app) lsTable(rows []lsRow, activated bool) error {
 		fmt.Fprintln(tw, "NAME\tSOURCE\tADDRESS\tERROR")
 	}
 	for _, r := range rows {
+		addr := r.Addr
+		if addr == "unix://"+r.Source {
+			addr = "(socket)" // the path is in the SOURCE column already
+		}
 		detail := r.Error
 		if detail == "" {
 			detail = strings.Join(r.Implements, ",")
 		}
 		if activated {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.Source), dash(r.Addr), r.Status, dash(r.Activation), dash(detail))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.Source), dash(addr), r.Status, dash(r.Activation), dash(detail))
 		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, dash(r.Source), dash(r.Addr), dash(detail))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, dash(r.Source), dash(addr), dash(detail))
 		}
 	}
 	return tw.Flush()

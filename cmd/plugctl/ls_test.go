@@ -49,11 +49,11 @@ func TestLs(t *testing.T) {
 	require.Len(t, rows, 6)
 	sock, spec := env.SocketsDir(), env.SpecsDir()
 	want := map[string]string{
-		"vol":     `^vol +` + sock + `/vol.sock +unix://` + sock + `/vol.sock +ok +\S+ +VolumeDriver$`,
+		"vol":     `^vol +` + sock + `/vol.sock +\(socket\) +ok +\S+ +VolumeDriver$`,
 		"net":     `^net +` + spec + `/net.spec +tcp://127.0.0.1:\d+ +ok +\S+ +NetworkDriver,IpamDriver$`,
 		"auth":    `^auth +` + spec + `/auth.json +https://127.0.0.1:\d+ +ok +\S+ +authz$`,
-		"crashed": `^crashed +` + sock + `/crashed.sock +unix://\S+ +error +\S+ +connect: connection refused$`,
-		"hung":    `^hung +` + sock + `/hung.sock +unix://\S+ +error +\S+ +no answer within 300ms$`,
+		"crashed": `^crashed +` + sock + `/crashed.sock +\(socket\) +error +\S+ +connect: connection refused$`,
+		"hung":    `^hung +` + sock + `/hung.sock +\(socket\) +error +\S+ +no answer within 300ms$`,
 		"typo":    `^typo +` + spec + `/typo.spec +- +error +- +Unknown protocol in plugin address "localhost:8080"`,
 	}
 	for name, re := range want {
@@ -101,7 +101,7 @@ func TestLsNoActivate(t *testing.T) {
 	header, rows := rowsByName(t, r.stdout)
 	assert.Regexp(t, `^NAME +SOURCE +ADDRESS +ERROR$`, header)
 	require.Len(t, rows, 6)
-	assert.Regexp(t, `^vol +\S+/vol.sock +unix://\S+/vol.sock +-$`, rows["vol"])
+	assert.Regexp(t, `^vol +\S+/vol.sock +\(socket\) +-$`, rows["vol"])
 	assert.Regexp(t, `^typo +\S+/typo.spec +- +Unknown protocol`, rows["typo"])
 	assert.Empty(t, vol.Requests(), "plugins are not contacted")
 	assert.Empty(t, r.stderr)

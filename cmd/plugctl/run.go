@@ -83,6 +83,10 @@ func (a *app) run(ctx context.Context, args []string) int {
 	if err := fs.Parse(top.Args()[1:]); err != nil {
 		return a.parseFailed(fs, "plugctl "+cmd.name, err)
 	}
+	if f := misplacedFlag(fs); f != "" {
+		fmt.Fprintf(a.stderr, "plugctl %s: flag %s must come before the arguments (see 'plugctl %s -h')\n", cmd.name, f, cmd.name)
+		return exitUsage
+	}
 	err := cmd.run(ctx, a, fs.Args())
 	var ue *usageError
 	switch {
@@ -106,6 +110,19 @@ func (a *app) parseFailed(fs *flag.FlagSet, prog string, err error) int {
 	}
 	fmt.Fprintf(a.stderr, "%s: %s (see '%s -h')\n", prog, oneLine(err.Error()), prog)
 	return exitUsage
+}
+
+// misplacedFlag returns the first argument left after parsing that names
+// one of fs's flags ("call x M --timeout 1s"): the flag package stops at the
+// first argument, so such a flag would be taken for an argument.
+func misplacedFlag(fs *flag.FlagSet) string {
+	for _, arg := range fs.Args() {
+		name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if strings.HasPrefix(arg, "-") && fs.Lookup(name) != nil {
+			return arg
+		}
+	}
+	return ""
 }
 
 // flagSet returns a flag set with the global flags, which are accepted
