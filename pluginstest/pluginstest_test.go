@@ -320,7 +320,7 @@ func TestNewStoreAddsOptions(t *testing.T) {
 	env.StaleSocket("dead")
 	var mu sync.Mutex
 	var events []plugins.RetryEvent
-	s := env.NewStore(plugins.WithRetryObserver(func(ev plugins.RetryEvent) {
+	s := env.NewStore(plugins.WithCallRetryBudget(100*time.Millisecond), plugins.WithRetryObserver(func(ev plugins.RetryEvent) {
 		mu.Lock()
 		defer mu.Unlock()
 		events = append(events, ev)
