@@ -34,6 +34,15 @@ func commands() []*command {
 	return []*command{lsCommand(), inspectCommand(), callCommand(), demoCommand()}
 }
 
+func findCommand(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
 // usageError is an error in the command line.
 type usageError struct{ msg string }
 
@@ -62,15 +71,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fmt.Fprint(a.stderr, "plugctl: no command given (see 'plugctl -h')\n")
 		return exitUsage
 	}
-	name := top.Arg(0)
-	var cmd *command
-	for _, c := range commands() {
-		if c.name == name {
-			cmd = c
-		}
-	}
+	cmd := findCommand(top.Arg(0))
 	if cmd == nil {
-		fmt.Fprintf(a.stderr, "plugctl: unknown command %q (see 'plugctl -h')\n", name)
+		fmt.Fprintf(a.stderr, "plugctl: unknown command %q (see 'plugctl -h')\n", top.Arg(0))
 		return exitUsage
 	}
 	parsed := a.globals // defining the flags again resets them to their defaults
