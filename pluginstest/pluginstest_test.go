@@ -198,6 +198,12 @@ func TestFaults(t *testing.T) {
 			requests: 2,
 		},
 		{
+			name:     "a delay, then a status",
+			faults:   []pluginstest.Fault{{Method: "X.Do", Times: 1, Delay: 20 * time.Millisecond, Status: 500, Err: "slow and broken"}},
+			wantErrs: []string{"X.Do: slow and broken", ""},
+			requests: 2,
+		},
+		{
 			name: "faults apply in order",
 			faults: []pluginstest.Fault{
 				{Method: "X.Do", Times: 1, Status: 500, Err: "first"},
@@ -367,4 +373,20 @@ func TestScopeFatalfPanicsWithAnError(t *testing.T) {
 		assert.ErrorContains(t, err, "address already in use")
 	}()
 	env.ServeSocket("p")
+}
+
+func TestRequestsAreRecordedWhole(t *testing.T) {
+	env := pluginstest.New(t)
+	fp := env.ServeSpec("p", "X").Handle("X.Apply", pluginstest.Reply(struct{}{}))
+	p, err := env.Store().Get("p", "X")
+	require.NoError(t, err)
+	require.NoError(t, p.Client.SendFile("X.Apply?id=layer1", strings.NewReader("raw bytes"), nil))
+	reqs := fp.Calls("X.Apply")
+	require.Len(t, reqs, 1)
+	r := reqs[0]
+	assert.Equal(t, "/X.Apply", r.Path)
+	assert.Equal(t, "id=layer1", r.RawQuery)
+	assert.Equal(t, strings.TrimPrefix(fp.Addr(), "tcp://"), r.Host)
+	assert.EqualValues(t, len("raw bytes"), r.ContentLength)
+	assert.Equal(t, "raw bytes", string(r.Body))
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -91,7 +92,7 @@ func (a *app) demo(ctx context.Context) error {
 	fmt.Fprintf(a.stdout, "%-*s  %-6s  %9s  %s\n", width, "STEP", "STATUS", "TIME", "DETAILS")
 	failed := 0
 	begin := time.Now()
-	for _, s := range steps {
+	for i, s := range steps {
 		start := time.Now()
 		detail, err := d.runStep(ctx, s)
 		status := "ok"
@@ -99,7 +100,8 @@ func (a *app) demo(ctx context.Context) error {
 			status, detail, failed = "FAIL", oneLine(err.Error()), failed+1
 		}
 		fmt.Fprintf(a.stdout, "%-*s  %-6s  %9s  %s\n", width, s.title, status, roundDuration(time.Since(start)), detail)
-		if errors.Is(err, context.Canceled) {
+		// Without plugins, or once interrupted, no later step can pass.
+		if err != nil && (i == 0 || errors.Is(err, context.Canceled)) {
 			break
 		}
 	}
@@ -118,7 +120,7 @@ func (d *demo) runStep(ctx context.Context, s demoStep) (detail string, err erro
 	defer func() {
 		if r := recover(); r != nil {
 			e, ok := r.(error)
-			if !ok {
+			if _, bug := r.(runtime.Error); !ok || bug {
 				panic(r)
 			}
 			err = e
