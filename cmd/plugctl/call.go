@@ -94,10 +94,10 @@ func (a *app) callBody(arg *string) ([]byte, error) {
 	if len(body) == 0 && *arg != "-" && !strings.HasPrefix(*arg, "@") {
 		return nil, usagef("empty JSON argument")
 	}
-	if len(body) > 0 && !json.Valid(body) {
-		var v any
-		err := json.Unmarshal(body, &v)
-		return nil, usagef("%s is not valid JSON: %v", from, err)
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
+			return nil, usagef("%s is not valid JSON: %v", from, err)
+		}
 	}
 	return body, nil
 }

@@ -55,6 +55,16 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+func TestMalformedJSONOnStdin(t *testing.T) {
+	env := pluginstest.New(t)
+	vol := env.ServeSocket("vol", "VolumeDriver")
+	r := plugctlWith(t, env, "{Name: x}", nil, "call", "vol", "VolumeDriver.Create", "-")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Equal(t, "plugctl call: standard input is not valid JSON: invalid character 'N' looking for beginning of object key string (see 'plugctl call -h')",
+		requireOneErrorLine(t, r))
+	assert.Empty(t, vol.Requests(), "nothing is sent")
+}
+
 func TestHelp(t *testing.T) {
 	tests := []struct {
 		args []string
