@@ -14,6 +14,7 @@ import (
 var demoRow = regexp.MustCompile(`^(.+?)  +(ok|FAIL) +(\S+)  (.*)$`)
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	r := plugctl(t, nil, "demo")
 	require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
 	assert.Empty(t, r.stderr)
@@ -53,13 +54,15 @@ func TestDemo(t *testing.T) {
 }
 
 func TestDemoFailsWhenAStepMisbehaves(t *testing.T) {
+	t.Parallel()
 	r := plugctlWith(t, nil, "", func(a *app) {
 		a.storeOptions = nil // no retry within --timeout: stderr holds the error only
 		a.demoHook = func(vol, _, authz *pluginstest.Plugin) {
 			vol.Inject(pluginstest.Fault{Method: "VolumeDriver.Mount", Times: 1, Status: 500, Err: "disk on fire"})
 			authz.Stop()
 		}
-	}, "--timeout", "500ms", "demo")
+	}, "--timeout", "900ms", "demo") // shorter than the first retry's wait: no retry
+
 	assert.Equal(t, exitFailure, r.code)
 	assert.Equal(t, "plugctl demo: 5 of 21 steps failed", requireOneErrorLine(t, r))
 	failed := map[string]string{}
