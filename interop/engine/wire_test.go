@@ -2,8 +2,8 @@ package engine_test
 
 import (
 	"bytes"
-	"errors"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
