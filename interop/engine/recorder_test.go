@@ -16,7 +16,9 @@ import (
 // that it sees every byte a client sends: it records each request as read
 // from the connection and answers it with answer.
 type recorder struct {
-	answer func(req *http.Request) string // a whole raw HTTP response
+	// answer returns a whole raw HTTP response, or "" to close the
+	// connection without answering.
+	answer func(req *http.Request) string
 
 	mu    sync.Mutex
 	reqs  []recorded
@@ -107,7 +109,11 @@ func (r *recorder) serveConn(t *testing.T, c net.Conn) {
 		r.mu.Lock()
 		r.reqs = append(r.reqs, rec)
 		r.mu.Unlock()
-		if _, err := io.WriteString(c, r.answer(req)); err != nil {
+		resp := r.answer(req)
+		if resp == "" {
+			return
+		}
+		if _, err := io.WriteString(c, resp); err != nil {
 			return
 		}
 	}
