@@ -100,6 +100,7 @@ func TestTimeoutDiffers(t *testing.T) {
 		var m plugins.Manifest
 		err = c.Call("Plugin.Activate", nil, &m)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.EqualError(t, err, "plugin at "+addr+": Plugin.Activate: context deadline exceeded")
 		assert.Less(t, time.Since(start), 2*timeout, "bounded by the timeout")
 		assert.Len(t, rec.take(), 1, "not retried")
 	})
