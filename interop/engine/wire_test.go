@@ -198,6 +198,13 @@ func TestWireAgrees(t *testing.T) {
 			uri: "/GraphDriver.ApplyDiff", body: "tar", chunked: true,
 		},
 		{
+			name: "SendFile of an empty reader of unknown length: chunked, one last chunk",
+			do: func(c caller) error {
+				return c.SendFile("GraphDriver.ApplyDiff", unknownLength{strings.NewReader("")}, &struct{}{})
+			},
+			uri: "/GraphDriver.ApplyDiff", chunked: true,
+		},
+		{
 			name: "SendFile of a large reader of unknown length: chunked",
 			do: func(c caller) error {
 				return c.SendFile("GraphDriver.ApplyDiff", io.NopCloser(strings.NewReader(big)), &struct{}{})
