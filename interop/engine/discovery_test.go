@@ -291,6 +291,23 @@ func TestDiscoveryDiffers(t *testing.T) {
 			oursErr:    plugins.ErrInvalidName,
 		},
 		{
+			// Names are validated: "." is no file name of its own.
+			name:       "name dot",
+			layout:     func(t *testing.T, d dirs) { socket(t, filepath.Join(d.Sockets, "..sock")) },
+			plugin:     ".",
+			engineAddr: func(d dirs) string { return "unix://" + filepath.Join(d.Sockets, "..sock") },
+			oursErr:    plugins.ErrInvalidName,
+		},
+		{
+			// Names are validated: a control character could forge log lines
+			// and error messages.
+			name:       "name with a control character",
+			layout:     func(t *testing.T, d dirs) { file(t, filepath.Join(d.Specs[0], "p\tq.spec"), "tcp://192.0.2.10:80") },
+			plugin:     "p\tq",
+			engineAddr: func(dirs) string { return "tcp://192.0.2.10:80" },
+			oursErr:    plugins.ErrInvalidName,
+		},
+		{
 			// Unknown schemes are refused when the spec file is read: the
 			// engine accepts any scheme and then dials it as TCP.
 			name:       "unknown scheme",
@@ -375,6 +392,29 @@ func TestDiscoveryDiffers(t *testing.T) {
 			if tt.oursText != "" {
 				assert.Contains(t, ours.err.Error(), tt.oursText, "ours")
 			}
+		})
+	}
+}
+
+// Names that are unusual but valid are found the same way by both.
+func TestDiscoveryAgreesOnNames(t *testing.T) {
+	for _, name := range []string{"my plugin", "plugin.v2", "plügin", "UPPER", "-dash", "a:b", "x.sock", "@scope~1"} {
+		t.Run(name, func(t *testing.T) {
+			d := plugintest.NewDirs(t)
+			socket(t, filepath.Join(d.Sockets, name, name+".sock"))
+			file(t, filepath.Join(d.Specs[0], name+".spec"), "tcp://192.0.2.10:80")
+			eng, ours := resolveEngine(t, d, name), resolveOurs(t, d, name)
+			require.NoError(t, eng.err)
+			require.NoError(t, ours.err)
+			assert.Equal(t, "unix://"+filepath.Join(d.Sockets, name, name+".sock"), eng.addr)
+			assert.Equal(t, eng.addr, ours.addr)
+
+			engNames, err := engineRegistry(t, d).Scan()
+			require.NoError(t, err)
+			ourNames, err := d.Registry().Scan()
+			require.NoError(t, err)
+			assert.Equal(t, []string{name, name}, engNames, "the engine lists the socket and the spec file")
+			assert.Equal(t, []string{name}, ourNames)
 		})
 	}
 }
