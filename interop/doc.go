@@ -7,6 +7,8 @@
 //   - engine: differential tests against the Docker engine's own client,
 //     github.com/docker/docker/pkg/plugins (v28.5.2): discovery, the bytes
 //     on the wire, and error texts.
+//   - proxy: HTTP_PROXY, in a test binary of its own because net/http reads
+//     it once per process.
 //
 // Run them with: cd interop && go test -race ./...
 package interop
