@@ -60,6 +60,10 @@ var plugAts = []plugAt{
 		l := plugintest.ListenTCP(t)
 		return l, "http://" + l.Addr().String()
 	}},
+	{name: "http with a path, which is not used", engineOnly: gzipLine, listen: func(t *testing.T) (net.Listener, string) {
+		l := plugintest.ListenTCP(t)
+		return l, "http://" + l.Addr().String() + "/some/path"
+	}},
 	{name: "https", engineOnly: gzipLine, listen: func(t *testing.T) (net.Listener, string) {
 		l := plugintest.ListenTCP(t)
 		return tls.NewListener(l, &tls.Config{Certificates: testCertificate(t)}), "https://" + l.Addr().String()

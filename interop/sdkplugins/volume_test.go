@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/docker/go-plugins-helpers/volume"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // memVolumes is an in-memory volume driver: volumes are names with options
@@ -176,5 +178,42 @@ func TestVolumeDriver(t *testing.T) {
 				wantErr: "VolumeDriver.CreateSnapshot: 404 page not found\n", wantStatus: http.StatusNotFound, notFound: true,
 			},
 		})
+	})
+}
+
+// The engine calls a volume plugin from many goroutines at once: one client
+// of this library, shared, must serve them all against the SDK.
+func TestVolumeDriverConcurrentCalls(t *testing.T) {
+	const containers = 32
+	forEachPublication(t, func(t *testing.T, pub publication) {
+		p := startPlugin(t, pub, "memvol", volume.NewHandler(newMemVolumes("/m")), "VolumeDriver")
+		require.NoError(t, p.Client.Call("VolumeDriver.Create", volume.CreateRequest{Name: "shared"}, nil))
+
+		var wg sync.WaitGroup
+		errs := make(chan error, containers)
+		for i := range containers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := fmt.Sprintf("c%02d", i)
+				var m volume.MountResponse
+				if err := p.Client.Call("VolumeDriver.Mount", volume.MountRequest{Name: "shared", ID: id}, &m); err != nil {
+					errs <- err
+					return
+				}
+				if m.Mountpoint != "/m/shared/_data" {
+					errs <- fmt.Errorf("%s: mount point %q", id, m.Mountpoint)
+					return
+				}
+				errs <- p.Client.Call("VolumeDriver.Unmount", volume.UnmountRequest{Name: "shared", ID: id}, nil)
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			assert.NoError(t, err)
+		}
+		// Every mount was undone: the volume can go.
+		require.NoError(t, p.Client.Call("VolumeDriver.Remove", volume.RemoveRequest{Name: "shared"}, nil))
 	})
 }
