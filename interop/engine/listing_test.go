@@ -27,6 +27,7 @@ func TestScanDiffers(t *testing.T) {
 	file(t, filepath.Join(d.Specs[0], ".spec"), "tcp://192.0.2.6:6") // the empty name
 	file(t, filepath.Join(d.Specs[1], "f.json"), `{"Addr": "tcp://192.0.2.7:7"}`)
 	file(t, filepath.Join(d.Specs[1], "notes.txt"), "not a plugin")
+	symlink(t, filepath.Join(d.Specs[1], "gone"), filepath.Join(d.Specs[1], "z.spec")) // leads nowhere
 
 	engineNames, err := engineRegistry(t, d).Scan()
 	require.NoError(t, err)
@@ -36,9 +37,9 @@ func TestScanDiffers(t *testing.T) {
 	// Ours: each name once, sorted.
 	assert.Equal(t, []string{"a", "b", "d", "e", "f"}, ourNames)
 	// The engine: a name per file, so "a" (socket and spec file) and "d"
-	// (in both spec directories) twice; "c", which no lookup can find; and
-	// "" for the file called ".spec".
-	assert.ElementsMatch(t, []string{"a", "b", "c", "a", "d", "e", "", "d", "f"}, engineNames)
+	// (in both spec directories) twice; "c" and "z", which no lookup can
+	// find; and "" for the file called ".spec".
+	assert.ElementsMatch(t, []string{"a", "b", "c", "a", "d", "e", "", "d", "f", "z"}, engineNames)
 
 	for _, name := range ourNames {
 		require.True(t, slices.Contains(engineNames, name), "the engine lists %q too", name)
@@ -47,9 +48,33 @@ func TestScanDiffers(t *testing.T) {
 		require.NoError(t, ours.err, name)
 		assert.Equal(t, eng.addr, ours.addr, name)
 	}
-	for _, name := range []string{"c"} {
+	for _, name := range []string{"c", "z"} {
 		assert.ErrorIs(t, resolveEngine(t, d, name).err, engine.ErrNotFound, "the engine lists %q but cannot find it", name)
 		assert.ErrorIs(t, resolveOurs(t, d, name).err, plugins.ErrNotFound)
+	}
+}
+
+// A plugin directory that is a regular file counts as missing in our
+// listing, as it does in both lookups (a parent that is not a directory);
+// the engine's listing fails.
+func TestScanDirectoryIsAFileDiffers(t *testing.T) {
+	for i, which := range []string{"sockets", "first spec directory"} {
+		t.Run(which, func(t *testing.T) {
+			d := plugintest.NewDirs(t)
+			file(t, []string{d.Sockets, d.Specs[0]}[i], "not a directory")
+			file(t, filepath.Join(d.Specs[1], "q.spec"), "tcp://192.0.2.10:80")
+
+			_, err := engineRegistry(t, d).Scan()
+			assert.ErrorContains(t, err, "not a directory", "engine")
+			names, err := d.Registry().Scan()
+			require.NoError(t, err, "ours")
+			assert.Equal(t, []string{"q"}, names, "ours")
+
+			eng, ours := resolveEngine(t, d, "q"), resolveOurs(t, d, "q")
+			require.NoError(t, eng.err)
+			require.NoError(t, ours.err)
+			assert.Equal(t, eng.addr, ours.addr, "lookups agree")
+		})
 	}
 }
 
