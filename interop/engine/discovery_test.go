@@ -94,6 +94,18 @@ func TestDiscoveryAgrees(t *testing.T) {
 			addr:   func(dirs) string { return "http://localhost:9000" }, tls: insecure,
 		},
 		{
+			name:   ".spec with an upper-case scheme",
+			layout: func(t *testing.T, d dirs) { file(t, filepath.Join(d.Specs[0], "p.spec"), "TCP://192.0.2.10:8080") },
+			addr:   func(dirs) string { return "TCP://192.0.2.10:8080" }, tls: insecure,
+		},
+		{
+			name: ".json with a mixed-case scheme",
+			layout: func(t *testing.T, d dirs) {
+				file(t, filepath.Join(d.Specs[0], "p.json"), `{"Addr": "Unix:///run/p.sock"}`)
+			},
+			addr: func(dirs) string { return "Unix:///run/p.sock" },
+		},
+		{
 			name:   ".spec with a named pipe",
 			layout: func(t *testing.T, d dirs) { file(t, filepath.Join(d.Specs[0], "p.spec"), "npipe:////./pipe/p") },
 			addr:   func(dirs) string { return "npipe:////./pipe/p" }, tls: insecure,

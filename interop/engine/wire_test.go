@@ -64,6 +64,15 @@ var plugAts = []plugAt{
 		l := plugintest.ListenTCP(t)
 		return l, "http://" + l.Addr().String() + "/some/path"
 	}},
+	// URL schemes are case-insensitive: the engine's URL parser lowers them.
+	{name: "UNIX, upper case", listen: func(t *testing.T) (net.Listener, string) {
+		path := filepath.Join(plugintest.NewDirs(t).Sockets, "p.sock")
+		return plugintest.ListenUnix(t, path), "UNIX://" + path
+	}},
+	{name: "Tcp, mixed case", engineOnly: gzipLine, listen: func(t *testing.T) (net.Listener, string) {
+		l := plugintest.ListenTCP(t)
+		return l, "Tcp://" + l.Addr().String()
+	}},
 	{name: "https", engineOnly: gzipLine, listen: func(t *testing.T) (net.Listener, string) {
 		l := plugintest.ListenTCP(t)
 		return tls.NewListener(l, &tls.Config{Certificates: testCertificate(t)}), "https://" + l.Addr().String()
