@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"sync/atomic"
@@ -35,38 +36,55 @@ func firstThen(first func(*http.Request) string, then func(*http.Request) string
 // retry, but the engine resends a drained buffer, an empty body, where ours
 // resends the whole call.
 func TestRetryResendsBodyDiffers(t *testing.T) {
-	args := map[string]string{"Name": "data", "ID": "c1"}
-	const body = `{"ID":"c1","Name":"data"}` + "\n"
 	hangUp := func(*http.Request) string { return "" }
-
-	for _, client := range []string{"engine", "ours"} {
-		t.Run(client, func(t *testing.T) {
-			l, addr := plugAts[0].listen(t)
-			rec := serveRecorder(t, l, firstThen(hangUp, ok(`{"Mountpoint":"/m"}`)))
-			var c caller
-			if client == "engine" {
-				c, _ = clients(t, addr)
-			} else {
+	calls := []struct {
+		name string
+		do   func(c caller) error
+		body string
+	}{
+		{
+			name: "Call",
+			do: func(c caller) error {
+				return c.Call("VolumeDriver.Mount", map[string]string{"Name": "data", "ID": "c1"}, &struct{ Mountpoint string }{})
+			},
+			body: `{"ID":"c1","Name":"data"}` + "\n",
+		},
+		{
+			name: "SendFile of a *bytes.Buffer",
+			do: func(c caller) error {
+				return c.SendFile("GraphDriver.ApplyDiff", bytes.NewBufferString("layer"), &struct{}{})
+			},
+			body: "layer",
+		},
+	}
+	for _, call := range calls {
+		for _, client := range []string{"engine", "ours"} {
+			t.Run(call.name+"/"+client, func(t *testing.T) {
+				l, addr := plugAts[0].listen(t)
+				rec := serveRecorder(t, l, firstThen(hangUp, ok(`{"Mountpoint":"/m"}`)))
+				var c caller
 				var err error
-				c, err = plugins.NewClientWithOptions(addr, tlsconfig.Options{},
-					plugins.WithBackoff(plugins.ExponentialBackoff(time.Millisecond, time.Millisecond)),
-					plugins.WithLogger(plugintest.QuietLogger()))
+				if client == "engine" {
+					c, err = engine.NewClient(addr, nil)
+				} else {
+					c, err = plugins.NewClientWithOptions(addr, tlsconfig.Options{},
+						plugins.WithBackoff(plugins.ExponentialBackoff(time.Millisecond, time.Millisecond)),
+						plugins.WithLogger(plugintest.QuietLogger()))
+				}
 				require.NoError(t, err)
-			}
-			var ret struct{ Mountpoint string }
-			require.NoError(t, c.Call("VolumeDriver.Mount", args, &ret))
-			assert.Equal(t, "/m", ret.Mountpoint)
+				require.NoError(t, call.do(c))
 
-			reqs := rec.take()
-			require.Len(t, reqs, 2)
-			assert.Equal(t, body, string(reqs[0].body), "first attempt")
-			if client == "engine" {
-				assert.Empty(t, reqs[1].body, "the engine's retry")
-				assert.Equal(t, "0", reqs[1].req.Header.Get("Content-Length"))
-			} else {
-				assert.Equal(t, body, string(reqs[1].body), "our retry")
-			}
-		})
+				reqs := rec.take()
+				require.Len(t, reqs, 2)
+				assert.Equal(t, call.body, string(reqs[0].body), "first attempt")
+				if client == "engine" {
+					assert.Empty(t, reqs[1].body, "the engine's retry")
+					assert.Equal(t, "0", reqs[1].req.Header.Get("Content-Length"))
+				} else {
+					assert.Equal(t, call.body, string(reqs[1].body), "our retry")
+				}
+			})
+		}
 	}
 }
 
