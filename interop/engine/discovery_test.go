@@ -338,6 +338,14 @@ func TestDiscoveryDiffers(t *testing.T) {
 			oursText:   "Unknown protocol",
 		},
 		{
+			// A .json without an address describes nothing to dial.
+			name:       ".json without Addr",
+			plugin:     "p",
+			layout:     func(t *testing.T, d dirs) { file(t, filepath.Join(d.Specs[0], "p.json"), `{"Name": "p"}`) },
+			engineAddr: func(dirs) string { return "" },
+			oursText:   "Unknown protocol",
+		},
+		{
 			name:       "file scheme",
 			plugin:     "p",
 			layout:     func(t *testing.T, d dirs) { file(t, filepath.Join(d.Specs[0], "p.spec"), "file:///run/p.sock") },
