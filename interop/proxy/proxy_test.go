@@ -1,13 +1,14 @@
 // Package proxy_test checks, in a test binary of its own, that the engine's
 // client sends calls to TCP plugins through HTTP_PROXY and this library does
-// not: net/http reads the proxy variables once per process, so no other
-// test may make a call before this one sets them.
+// not. net/http reads the proxy variables once per process: TestMain sets
+// them, to a proxy that lives as long as the process, before any call.
 package proxy_test
 
 import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"testing"
 
@@ -34,10 +35,32 @@ func (s *manifestServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"Implements":["` + s.implements + `"]}`))
 }
 
-func (s *manifestServer) URLs() []string {
+// take returns the URLs asked for since the last call.
+func (s *manifestServer) take() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.urls...)
+	urls := s.urls
+	s.urls = nil
+	return urls
+}
+
+// proxy is the HTTP proxy of the whole test binary; it answers every call
+// itself, with a manifest that says so.
+var proxy = &manifestServer{implements: "proxied"}
+
+func TestMain(m *testing.M) {
+	srv := httptest.NewServer(proxy)
+	for k, v := range map[string]string{
+		"HTTP_PROXY": srv.URL, "http_proxy": srv.URL,
+		"NO_PROXY": "", "no_proxy": "", "REQUEST_METHOD": "",
+	} {
+		if err := os.Setenv(k, v); err != nil {
+			panic(err)
+		}
+	}
+	code := m.Run()
+	srv.Close()
+	os.Exit(code)
 }
 
 // nonLoopbackIP returns an address of this machine that is not loopback:
@@ -64,15 +87,7 @@ func TestProxyDiffers(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	proxy := &manifestServer{implements: "proxied"}
-	proxySrv := httptest.NewServer(proxy)
-	t.Cleanup(proxySrv.Close)
-	for _, v := range []string{"HTTP_PROXY", "http_proxy"} {
-		t.Setenv(v, proxySrv.URL)
-	}
-	for _, v := range []string{"NO_PROXY", "no_proxy", "REQUEST_METHOD"} {
-		t.Setenv(v, "")
-	}
+	proxy.take()
 
 	addr := "tcp://" + l.Addr().String()
 	eng, err := engine.NewClient(addr, &tlsconfig.Options{InsecureSkipVerify: true})
@@ -87,7 +102,7 @@ func TestProxyDiffers(t *testing.T) {
 	require.NoError(t, ours.Call("Plugin.Activate", nil, &ourM))
 
 	assert.Equal(t, []string{"proxied"}, engM.Implements, "the engine went through the proxy")
-	assert.Equal(t, []string{"http://" + l.Addr().String() + "/Plugin.Activate"}, proxy.URLs())
+	assert.Equal(t, []string{"http://" + l.Addr().String() + "/Plugin.Activate"}, proxy.take())
 	assert.Equal(t, []string{"direct"}, ourM.Implements, "ours went to the plugin")
-	assert.Equal(t, []string{"/Plugin.Activate"}, plugin.URLs())
+	assert.Equal(t, []string{"/Plugin.Activate"}, plugin.take())
 }
