@@ -2,6 +2,7 @@ package sdkplugins_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"reflect"
@@ -36,6 +37,14 @@ var publications = []publication{
 		plugintest.WriteFile(t, d.Specs[1]+"/"+plugin+"/"+plugin+".json",
 			`{"Name": "ignored", "Addr": "http://`+l.Addr().String()+`"}`)
 		return l
+	}},
+	{"https .json, verified", func(t *testing.T, d plugintest.Dirs, plugin string) net.Listener {
+		// What the SDK's ServeTCP does with a tls.Config: TLS on the listener.
+		cfg, caFile := plugintest.NewServerTLS(t, d.Specs[0]+"/certs")
+		l := plugintest.ListenTCP(t)
+		plugintest.WriteFile(t, d.Specs[0]+"/"+plugin+".json",
+			`{"Addr": "https://`+l.Addr().String()+`", "TLSConfig": {"CAFile": "`+caFile+`"}}`)
+		return tls.NewListener(l, cfg)
 	}},
 }
 
