@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -154,6 +155,20 @@ func TestErrorsDiffer(t *testing.T) {
 		eng, ours := clients(t, addr)
 		assert.ErrorIs(t, eng.SendFile("GraphDriver.ApplyDiff", strings.NewReader("tar"), nil), io.EOF, "engine")
 		assert.NoError(t, ours.SendFile("GraphDriver.ApplyDiff", strings.NewReader("tar"), nil), "ours")
+	})
+
+	t.Run("IsNotFound sees through wrapping", func(t *testing.T) {
+		// The engine's IsNotFound is a type assertion: a 404 that a caller
+		// wrapped with %w is no longer "not found" to it.
+		l, addr := plugAts[0].listen(t)
+		serveRecorder(t, l, func(*http.Request) string { return rawResponse(404, "text/plain", "404 page not found\n") })
+		eng, ours := clients(t, addr)
+		engErr := fmt.Errorf("volume driver: %w", eng.Call("VolumeDriver.Capabilities", nil, nil))
+		ourErr := fmt.Errorf("volume driver: %w", ours.Call("VolumeDriver.Capabilities", nil, nil))
+		assert.Equal(t, engErr.Error(), ourErr.Error())
+		assert.False(t, engine.IsNotFound(engErr), "engine")
+		assert.True(t, engine.IsNotFound(errors.Unwrap(engErr)), "engine, unwrapped")
+		assert.True(t, plugins.IsNotFound(ourErr), "ours")
 	})
 
 	t.Run("a malformed answer names the plugin and the method", func(t *testing.T) {
