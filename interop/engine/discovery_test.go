@@ -438,3 +438,17 @@ func TestDiscoveryAgreesOnNames(t *testing.T) {
 		})
 	}
 }
+
+// Get with the empty name: the engine refuses it before any lookup with an
+// error of its own; ours refuses it as an invalid name, which is also "not
+// found". (The engine's Get is safe to call here only because it returns
+// before searching the machine's plugin directories.)
+func TestGetEmptyNameDiffers(t *testing.T) {
+	_, engErr := engine.Get("", "VolumeDriver")
+	require.EqualError(t, engErr, "Unable to find plugin without name")
+	assert.False(t, errors.Is(engErr, engine.ErrNotFound))
+
+	_, ourErr := plugintest.NewDirs(t).Store().Get("", "VolumeDriver")
+	assert.ErrorIs(t, ourErr, plugins.ErrInvalidName)
+	assert.ErrorIs(t, ourErr, plugins.ErrNotFound)
+}
