@@ -277,3 +277,28 @@ func head(raw string) string {
 	h, _, _ := strings.Cut(raw, "\r\n\r\n")
 	return h
 }
+
+// The same TLS options give both clients a working, verified connection:
+// both build their configuration with go-connections' tlsconfig.Client.
+func TestVerifiedTLSAgrees(t *testing.T) {
+	d := plugintest.NewDirs(t)
+	cfg, caFile := plugintest.NewServerTLS(t, d.Specs[0])
+	l := plugintest.ListenTCP(t)
+	rec := serveRecorder(t, tls.NewListener(l, cfg), ok(`{"Implements":["VolumeDriver"]}`))
+	addr := "https://" + l.Addr().String()
+	opts := tlsconfig.Options{CAFile: caFile}
+
+	eng, err := engine.NewClient(addr, &opts)
+	require.NoError(t, err)
+	ours, err := plugins.NewClientWithOptions(addr, opts, plugins.WithCallRetryBudget(0))
+	require.NoError(t, err)
+	t.Cleanup(ours.CloseIdleConnections)
+
+	var engM engine.Manifest
+	var ourM plugins.Manifest
+	require.NoError(t, eng.Call("Plugin.Activate", nil, &engM))
+	require.NoError(t, ours.Call("Plugin.Activate", nil, &ourM))
+	assert.Equal(t, []string{"VolumeDriver"}, engM.Implements)
+	assert.Equal(t, engM.Implements, ourM.Implements)
+	assert.Len(t, rec.take(), 2)
+}
