@@ -44,7 +44,9 @@ func parseAddr(addr string) (endpoint, error) {
 	if !ok {
 		return endpoint{}, fmt.Errorf("%w in plugin address %q: want unix://, tcp://, http://, https:// or npipe://", errUnknownProtocol, addr)
 	}
-	switch scheme {
+	// URL schemes are case-insensitive (RFC 3986), and the engine's URL
+	// parser lowers them: "TCP://host:port" reaches its plugin there.
+	switch strings.ToLower(scheme) {
 	case "unix":
 		// The rest is taken literally: discovery builds "unix://" + path, and
 		// a socket path may hold characters that URL parsing would eat ('#', '?', '%').
@@ -69,7 +71,7 @@ func parseAddr(addr string) (endpoint, error) {
 			return endpoint{}, fmt.Errorf("plugin address %q: want host:port: %w", addr, err)
 		}
 		ep := endpoint{network: "tcp", address: u.Host, scheme: "http", host: u.Host}
-		if scheme == "https" {
+		if strings.EqualFold(scheme, "https") {
 			ep.scheme = "https"
 		}
 		return ep, nil

@@ -1,0 +1,124 @@
+// Package plugintest sets up plugin directories and listeners for the
+// interoperability tests: always in fresh temporary directories, never in
+// the machine's /run/docker/plugins or /etc/docker/plugins.
+package plugintest
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-dockerplugins/plugins"
+	"github.com/sirupsen/logrus"
+	"github.com/stretchr/testify/require"
+)
+
+// Dirs is a plugin directory layout of a test's own: a sockets directory and
+// two spec directories, searched in that order.
+type Dirs struct {
+	Sockets string
+	Specs   [2]string
+}
+
+// NewDirs returns a layout under a fresh directory with a short path: UNIX
+// socket paths are limited to about 104 bytes, which t.TempDir() can exceed.
+// The directories themselves are not created.
+func NewDirs(t testing.TB) Dirs {
+	t.Helper()
+	root, err := os.MkdirTemp("", "io")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(root) })
+	return Dirs{
+		Sockets: filepath.Join(root, "s"),
+		Specs:   [2]string{filepath.Join(root, "e"), filepath.Join(root, "u")},
+	}
+}
+
+// Socket returns the path of NAME.sock in the sockets directory.
+func (d Dirs) Socket(name string) string { return filepath.Join(d.Sockets, name+".sock") }
+
+// Registry returns this library's registry over the layout.
+func (d Dirs) Registry() *plugins.LocalRegistry {
+	return plugins.NewLocalRegistry(
+		plugins.WithSocketsDir(d.Sockets),
+		plugins.WithSpecsDirs(d.Specs[:]...),
+		plugins.WithRegistryLogger(QuietLogger()),
+	)
+}
+
+// Store returns a store over the layout that fails at once: a missing
+// plugin is not looked for again and an unreachable one is not called again,
+// so no test waits for the 30-second retry budgets.
+func (d Dirs) Store(opts ...plugins.Option) *plugins.Store {
+	base := []plugins.Option{
+		plugins.WithLookupRetryBudget(0),
+		plugins.WithCallRetryBudget(0),
+		plugins.WithLogger(QuietLogger()),
+	}
+	return plugins.NewStore(d.Registry(), append(base, opts...)...)
+}
+
+// QuietLogger discards what the library logs.
+func QuietLogger() *logrus.Logger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}
+
+// ListenUnix listens on a UNIX socket at path, creating its directory; the
+// listener is closed when the test ends.
+func ListenUnix(t testing.TB, path string) net.Listener {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	l, err := net.Listen("unix", path)
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// ListenTCP listens on a loopback TCP port; the listener is closed when the
+// test ends.
+func ListenTCP(t testing.TB) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// Server is anything that serves plugin calls on a listener until it is
+// closed, like the SDK's sdk.Handler.
+type Server interface {
+	Serve(net.Listener) error
+}
+
+// Serve runs s.Serve(l) in the background. When the test ends the listener
+// is closed and Serve must return, with the error a closed listener gives.
+func Serve(t testing.TB, s Server, l net.Listener) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(l) }()
+	t.Cleanup(func() {
+		l.Close()
+		select {
+		case err := <-done:
+			if !errors.Is(err, net.ErrClosed) && !errors.Is(err, http.ErrServerClosed) {
+				t.Errorf("serving plugin: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("plugin server on %s did not stop", l.Addr())
+		}
+	})
+}
+
+// WriteFile writes content to path, creating its directory.
+func WriteFile(t testing.TB, path, content string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+}
