@@ -66,8 +66,8 @@ func checkSpec(t *testing.T, p *Plugin) {
 		t.Fatalf("accepted address %q does not parse again: %v", p.Addr, err)
 	}
 	checkEndpoint(t, p.Addr, ep)
-	if _, err := newClient(p.Addr, p.TLSConfig, p.Name, newConfig(nil)); err != nil &&
-		!strings.Contains(err.Error(), "TLS configuration") { // files named in TLSConfig need not exist
+	// Without the TLS files the spec names: the fuzzer must not read arbitrary paths.
+	if _, err := newClient(p.Addr, tlsconfig.Options{InsecureSkipVerify: true}, p.Name, newConfig(nil)); err != nil {
 		t.Fatalf("no client for accepted address %q: %v", p.Addr, err)
 	}
 }
