@@ -44,7 +44,8 @@ func parseAddr(addr string) (endpoint, error) {
 	if !ok {
 		return endpoint{}, fmt.Errorf("%w in plugin address %q: want unix://, tcp://, http://, https:// or npipe://", errUnknownProtocol, addr)
 	}
-	switch scheme {
+	// As url.Parse does for the engine, the scheme is case-insensitive.
+	switch strings.ToLower(scheme) {
 	case "unix":
 		// The rest is taken literally: discovery builds "unix://" + path, and
 		// a socket path may hold characters that URL parsing would eat ('#', '?', '%').
@@ -69,7 +70,7 @@ func parseAddr(addr string) (endpoint, error) {
 			return endpoint{}, fmt.Errorf("plugin address %q: want host:port: %w", addr, err)
 		}
 		ep := endpoint{network: "tcp", address: u.Host, scheme: "http", host: u.Host}
-		if scheme == "https" {
+		if u.Scheme == "https" { // lower-cased by url.Parse
 			ep.scheme = "https"
 		}
 		return ep, nil
