@@ -27,15 +27,18 @@ func readSpec(name, path string) (*Plugin, error) {
 }
 
 func parseSpecFile(name, path string) (*Plugin, error) {
+	// Check the type before opening: opening a FIFO blocks until something
+	// writes to it, and a device may never end.
+	if err := checkRegular(os.Stat(path)); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
+	if err := checkRegular(f.Stat()); err != nil { // replaced since the check above
 		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
 	}
 	content, err := io.ReadAll(io.LimitReader(f, maxSpecSize+1))
 	if err != nil {
@@ -48,6 +51,16 @@ func parseSpecFile(name, path string) (*Plugin, error) {
 		return parseJSONSpec(name, path, content)
 	}
 	return parseURLSpec(name, path, content)
+}
+
+func checkRegular(fi os.FileInfo, err error) error {
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
+	}
+	return nil
 }
 
 // parseURLSpec parses a .spec file: one URL, surrounding white space trimmed.
