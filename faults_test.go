@@ -322,7 +322,7 @@ func TestFaultServerClosesConnections(t *testing.T) {
 		{"short IdleTimeout", func(s *http.Server) { s.IdleTimeout = 500 * time.Microsecond }, false},
 		{"Connection: close", nil, true},
 	}
-	const sequential, goroutines, perGoroutine = 1000, 8, 250
+	const sequential, goroutines, perGoroutine = 1000, 8, 125
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var served atomic.Int64
@@ -412,7 +412,7 @@ func TestFaultHungPluginDoesNotBlockOthers(t *testing.T) {
 	slowPlugin, err := s.Get("slow", "VolumeDriver")
 	require.NoError(t, err)
 
-	const hangFor = 2 * time.Second
+	const hangFor = 1500 * time.Millisecond
 	var pending sync.WaitGroup
 	hungErrs := make(chan error, 5)
 	pending.Add(1)
