@@ -147,7 +147,7 @@ func TestHostileHugeAnswers(t *testing.T) {
 			assert.Less(t, grew, uint64(64<<20), "allocated while reading a 1 GiB answer")
 			assert.Less(t, elapsed, 10*time.Second)
 			c.CloseIdleConnections()
-			require.Eventually(t, func() bool { return written.Load() < gib }, time.Second, 10*time.Millisecond)
+			assert.Less(t, written.Load(), int64(64<<20), "the connection did not carry the gigabyte")
 			t.Logf("allocated %d KiB; the plugin wrote %d KiB of 1 GiB", grew>>10, written.Load()>>10)
 		})
 	}
