@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -16,7 +17,8 @@ import (
 )
 
 // Fuzz targets. Their seed corpora are in testdata/fuzz/<FuzzName>; run one
-// with, e.g., go test -run '^$' -fuzz '^FuzzSpec$' -fuzztime 60s -parallel 1.
+// with, e.g., go test -run '^$' -fuzz '^FuzzSpec$' -fuzztime 60s -fuzzminimizetime 5s -parallel 1
+// (a short minimization time keeps large inputs from stalling the run).
 
 // FuzzSpec feeds arbitrary spec file contents to both parsers: they never
 // panic, and whatever they accept is an address a client can be made for.
@@ -159,11 +161,13 @@ func FuzzStatusError(f *testing.F) {
 		if status < 100 || status > 999 || status == http.StatusOK {
 			return
 		}
-		raw := bytes.NewBufferString("HTTP/1.1 " + strconv.Itoa(status) + " X\r\n")
-		raw.Write(header)
-		raw.WriteString("\r\n")
-		raw.Write(body)
-		resp, err := http.ReadResponse(bufio.NewReader(raw), nil)
+		var buf bytes.Buffer
+		buf.WriteString("HTTP/1.1 " + strconv.Itoa(status) + " X\r\n")
+		buf.Write(header)
+		buf.WriteString("\r\n")
+		buf.Write(body)
+		raw := buf.Bytes()
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
 		if err != nil {
 			return // not HTTP: the transport refuses it before any decoding
 		}
@@ -180,6 +184,20 @@ func FuzzStatusError(f *testing.F) {
 		}
 		if !strings.HasPrefix(se.Error(), "X.Y: ") {
 			t.Fatalf("text %q does not start with the method", se.Error())
+		}
+		// The message is the Err field of a JSON body, or else the body.
+		again, _ := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
+		b, err := io.ReadAll(io.LimitReader(again.Body, maxErrorBody))
+		if err != nil {
+			return // a broken body: the message says why
+		}
+		var remote struct{ Err string }
+		if json.Unmarshal(b, &remote) == nil && remote.Err != "" {
+			if se.Message != remote.Err {
+				t.Fatalf("message %q, want the Err field %q", se.Message, remote.Err)
+			}
+		} else if se.Message != string(b) {
+			t.Fatalf("message %q, want the body %q", se.Message, b)
 		}
 	})
 }

@@ -541,3 +541,53 @@ func TestHostileNames(t *testing.T) {
 		})
 	}
 }
+
+// A plugin that answers before reading the request body (refusing it, or
+// not needing it) and then drops the rest: the answer is the call's
+// result, the plugin ran once, and nothing is retried, even for a stream
+// that could not be resent.
+func TestHostileAnswerBeforeTheBodyIsRead(t *testing.T) {
+	big := strings.Repeat("x", 1<<20) // more than the server discards to keep the connection
+	sends := []struct {
+		name string
+		send func(c *Client, ret any) error
+	}{
+		{"Call", func(c *Client, ret any) error { return c.Call("X.Y", big, ret) }},
+		{"SendFile of a pipe", func(c *Client, ret any) error {
+			pr, pw := io.Pipe()
+			go func() { _, _ = io.WriteString(pw, big); pw.Close() }()
+			return c.SendFile("X.Y", pr, ret)
+		}},
+	}
+	for _, status := range []int{http.StatusOK, http.StatusRequestEntityTooLarge} {
+		for _, tt := range sends {
+			t.Run(fmt.Sprint(tt.name, " ", status), func(t *testing.T) {
+				var ran atomic.Int32
+				sock := filepath.Join(shortDir(t), "p.sock")
+				serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					ran.Add(1)
+					w.WriteHeader(status)
+					_, _ = io.WriteString(w, `{"Err": "early", "N": 3}`)
+				}))
+				var seen retries
+				c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithRetryObserver(seen.observe))
+				const calls = 2 // the second on a connection the first left behind, if any
+				for i := 0; i < calls; i++ {
+					var out echoArgs
+					err := tt.send(c, &out)
+					if status == http.StatusOK {
+						require.NoError(t, err)
+						assert.Equal(t, 3, out.N)
+					} else {
+						var se *StatusError
+						require.ErrorAs(t, err, &se)
+						assert.Equal(t, status, se.StatusCode)
+						assert.Equal(t, "X.Y: early", err.Error())
+					}
+				}
+				assert.EqualValues(t, calls, ran.Load(), "the plugin ran once per call")
+				assert.Empty(t, seen.Events())
+			})
+		}
+	}
+}
