@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -58,9 +59,24 @@ func checkRegular(fi os.FileInfo, err error) error {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
+		return fmt.Errorf("not a regular file: %s", describeType(fi.Mode().Type()))
 	}
 	return nil
+}
+
+func describeType(t fs.FileMode) string {
+	switch {
+	case t&fs.ModeDir != 0:
+		return "a directory"
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return fmt.Sprintf("of type %v", t)
+	}
 }
 
 // parseURLSpec parses a .spec file: one URL, surrounding white space trimmed.
