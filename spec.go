@@ -33,7 +33,7 @@ func parseSpecFile(name, path string) (*Plugin, error) {
 	if err := checkRegular(os.Stat(path)); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|openSpecFlags, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +54,7 @@ func parseSpecFile(name, path string) (*Plugin, error) {
 	return parseURLSpec(name, path, content)
 }
 
+// checkRegular passes on a stat error, or refuses what is not a regular file.
 func checkRegular(fi os.FileInfo, err error) error {
 	if err != nil {
 		return err
@@ -64,6 +65,7 @@ func checkRegular(fi os.FileInfo, err error) error {
 	return nil
 }
 
+// describeType names a file type for an error message.
 func describeType(t fs.FileMode) string {
 	switch {
 	case t&fs.ModeDir != 0:
