@@ -461,7 +461,7 @@ func dropAfter(n int64, h http.Handler) (http.Handler, *atomic.Int32) {
 			_, _ = io.CopyN(io.Discard, r.Body, n)
 			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 				if uc, ok := conn.(*net.UnixConn); ok {
-					_ = uc.CloseRead() // unread data makes the close a reset, as a crash does
+					_ = uc.CloseRead() // the client's writes fail at once, as when the plugin crashes
 				}
 				conn.Close()
 			}
