@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
@@ -23,6 +25,8 @@ const (
 	// maxDrain bounds what is read, after the answer, of a body left unread,
 	// to keep the connection for the next call.
 	maxDrain = 64 << 10
+	// maxIdleConnsPerHost bounds the connections kept alive per plugin.
+	maxIdleConnsPerHost = 16
 )
 
 // Client represents a plugin client.
@@ -68,7 +72,7 @@ func newClient(addr string, tlsOpts tlsconfig.Options, plugin string, cfg *confi
 	rt := &http.Transport{
 		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return ep.dial(ctx) },
 		DisableCompression:  true,
-		MaxIdleConnsPerHost: 16,
+		MaxIdleConnsPerHost: maxIdleConnsPerHost,
 		IdleConnTimeout:     30 * time.Second,
 		TLSHandshakeTimeout: dialTimeout,
 	}
@@ -206,22 +210,32 @@ func (c *Client) send(ctx context.Context, method string, body requestBody) (*ht
 	var resp *http.Response
 	ev := RetryEvent{Plugin: c.plugin, Method: method, Addr: c.addr}
 	err := c.cfg.retry(ctx, c.cfg.callBudget, ev, func() (bool, error) {
-		rd, length := body.reader()
-		req, err := c.tr.NewRequestWithContext(ctx, method, rd)
-		if err != nil {
-			return false, err
+		for stale := 0; ; stale++ {
+			rd, length := body.reader()
+			var reused atomic.Bool
+			trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused.Store(i.Reused) }}
+			req, err := c.tr.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), method, rd)
+			if err != nil {
+				return false, err
+			}
+			if length > 0 {
+				req.ContentLength = length
+			}
+			resp, err = c.tr.RoundTrip(req)
+			if err == nil || !retryable(err) {
+				return false, err
+			}
+			if rerr := body.replay(ctx); rerr != nil {
+				return false, fmt.Errorf("%w (not retried: %w)", err, rerr)
+			}
+			// A kept-alive connection fails this way when the plugin closed
+			// it while idle, as it may at any time: resend at once on a new
+			// connection rather than after a back-off (a bounded number of
+			// times, as the pool holds a bounded number of connections).
+			if !reused.Load() || stale >= maxIdleConnsPerHost {
+				return true, err
+			}
 		}
-		if length > 0 {
-			req.ContentLength = length
-		}
-		resp, err = c.tr.RoundTrip(req)
-		if err == nil || !retryable(err) {
-			return false, err
-		}
-		if rerr := body.replay(ctx); rerr != nil {
-			return false, fmt.Errorf("%w (not retried: %w)", err, rerr)
-		}
-		return true, err
 	})
 	if err != nil {
 		return nil, c.wrapErr(method, err)

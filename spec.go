@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -27,15 +28,18 @@ func readSpec(name, path string) (*Plugin, error) {
 }
 
 func parseSpecFile(name, path string) (*Plugin, error) {
-	f, err := os.Open(path)
+	// Check the type before opening: opening a FIFO blocks until something
+	// writes to it, and a device may never end.
+	if err := checkRegular(os.Stat(path)); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|openSpecFlags, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
+	if err := checkRegular(f.Stat()); err != nil { // replaced since the check above
 		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
 	}
 	content, err := io.ReadAll(io.LimitReader(f, maxSpecSize+1))
 	if err != nil {
@@ -48,6 +52,33 @@ func parseSpecFile(name, path string) (*Plugin, error) {
 		return parseJSONSpec(name, path, content)
 	}
 	return parseURLSpec(name, path, content)
+}
+
+// checkRegular passes on a stat error, or refuses what is not a regular file.
+func checkRegular(fi os.FileInfo, err error) error {
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file: %s", describeType(fi.Mode().Type()))
+	}
+	return nil
+}
+
+// describeType names a file type for an error message.
+func describeType(t fs.FileMode) string {
+	switch {
+	case t&fs.ModeDir != 0:
+		return "a directory"
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return fmt.Sprintf("of type %v", t)
+	}
 }
 
 // parseURLSpec parses a .spec file: one URL, surrounding white space trimmed.

@@ -213,7 +213,8 @@ func (s *Store) lookup(ctx context.Context, name string) (*Plugin, error) {
 // activated before: they run it on their next Get. A nil fn is ignored.
 //
 // Handlers run while the plugin's other callers wait for them, so a handler
-// must not Get the plugin it is running for.
+// must not Get the plugin it is running for, directly or through the
+// handlers of a plugin it gets.
 func (s *Store) Handle(iface string, fn func(string, *Client)) {
 	if fn == nil {
 		return

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package plugins
+
+// openSpecFlags: no FIFOs to fear.
+const openSpecFlags = 0
