@@ -87,9 +87,7 @@ func (s *Store) GetContext(ctx context.Context, name, imp string) (*Plugin, erro
 func (s *Store) load(ctx context.Context, name string, desc *Plugin) (*Plugin, error) {
 	if v, ok := s.active.Load(name); ok {
 		p := v.(*Plugin)
-		if p.state.handled.Load() != s.nhandlers.Load() {
-			s.runHandlers(p)
-		}
+		s.handled(p)
 		return p, nil
 	}
 	if err := validateName(name); err != nil {
@@ -217,6 +215,13 @@ func (s *Store) Handle(iface string, fn func(string, *Client)) {
 	s.hmu.Unlock()
 }
 
+// handled runs the handlers registered since p last ran them, if any.
+func (s *Store) handled(p *Plugin) {
+	if p.state.handled.Load() != s.nhandlers.Load() {
+		s.runHandlers(p)
+	}
+}
+
 // runHandlers runs, in registration order, the handlers registered since p
 // last ran them. Each runs once even when it panics.
 func (s *Store) runHandlers(p *Plugin) {
@@ -247,7 +252,7 @@ func (s *Store) GetAll(imp string) ([]*Plugin, error) {
 // GetAll timeout (see WithGetAllTimeout) or ctx are logged and left out.
 // The error is the registry's, when it cannot list plugins.
 func (s *Store) GetAllContext(ctx context.Context, imp string) ([]*Plugin, error) {
-	descs, err := s.registry.Plugins()
+	descs, cached, err := s.list()
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +264,11 @@ func (s *Store) GetAllContext(ctx context.Context, imp string) ([]*Plugin, error
 	var wg sync.WaitGroup
 	for i, d := range descs {
 		if d == nil {
+			continue
+		}
+		if cached {
+			s.handled(d)
+			loaded[i] = d
 			continue
 		}
 		if _, ok := s.active.Load(d.Name); ok {
@@ -287,4 +297,36 @@ func (s *Store) GetAllContext(ctx context.Context, imp string) ([]*Plugin, error
 	byName := func(a, b *Plugin) int { return strings.Compare(a.Name, b.Name) }
 	slices.SortFunc(out, byName)
 	return slices.CompactFunc(out, func(a, b *Plugin) bool { return byName(a, b) == 0 }), nil
+}
+
+// scanner is a Registry that can list the names of its plugins without
+// resolving them, as LocalRegistry.Scan does.
+type scanner interface {
+	Scan() ([]string, error)
+}
+
+// list returns the registry's plugins for GetAll. When every plugin the
+// registry names is activated already, as on every GetAll but the first,
+// they come from the cache (and cached is true), as in the engine: listing
+// names is one directory read, resolving them one file read per plugin.
+func (s *Store) list() (plugins []*Plugin, cached bool, err error) {
+	sc, ok := s.registry.(scanner)
+	if !ok {
+		plugins, err = s.registry.Plugins()
+		return plugins, false, err
+	}
+	names, err := sc.Scan()
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]*Plugin, len(names))
+	for i, name := range names {
+		v, ok := s.active.Load(name)
+		if !ok {
+			plugins, err = s.registry.Plugins()
+			return plugins, false, err
+		}
+		out[i] = v.(*Plugin)
+	}
+	return out, true, nil
 }
