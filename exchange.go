@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -101,14 +102,16 @@ func (p *connPool) exchange(ctx context.Context, pc *pconn, uri, host string, bo
 func writeRequest(pc *pconn, uri, host string, body requestBody) error {
 	bw := pc.bw
 	_, _ = bw.WriteString("POST ")
+	if uri[0] != '/' {
+		_ = bw.WriteByte('/')
+	}
 	_, _ = bw.WriteString(uri)
 	_, _ = bw.WriteString(" HTTP/1.1\r\nHost: ")
 	_, _ = bw.WriteString(host)
 	_, _ = bw.WriteString(userAgentLine)
 	if n := body.size(); n >= 0 {
-		var num [20]byte
 		_, _ = bw.WriteString("Content-Length: ")
-		_, _ = bw.Write(strconv.AppendInt(num[:0], n, 10))
+		_, _ = bw.Write(strconv.AppendInt(pc.scratch[:0], n, 10))
 		_, _ = bw.WriteString("\r\n")
 	} else {
 		_, _ = bw.WriteString("Transfer-Encoding: chunked\r\n")
@@ -132,13 +135,17 @@ func readResponse(pc *pconn) (*http.Response, error) {
 
 // requestURI returns the request target of a call of method, as
 // http.NewRequest would write it for "/"+method: the common names are
-// taken as they are, others go through URL parsing.
+// taken as they are (writeRequest adds the leading "/" if it is missing),
+// others go through URL parsing.
 func requestURI(method string) (string, error) {
-	if len(method) == 0 || method[0] != '/' {
-		method = "/" + method
+	if method == "" {
+		return "/", nil
 	}
 	if simpleURI(method) {
 		return method, nil
+	}
+	if method[0] != '/' {
+		method = "/" + method
 	}
 	u, err := url.Parse(method)
 	if err != nil {
@@ -147,11 +154,12 @@ func requestURI(method string) (string, error) {
 	return u.RequestURI(), nil
 }
 
-// simpleURI reports whether URL parsing would leave target as it is: a
-// path of characters that need no escaping, and an optional query.
+// simpleURI reports whether URL parsing would leave "/"+target (or target
+// if it starts with "/") as it is: a path of characters that need no
+// escaping, and an optional query.
 func simpleURI(target string) bool {
-	if len(target) > 1 && target[1] == '/' {
-		return false // "//x" would be parsed as a host
+	if strings.HasPrefix(target, "//") {
+		return false // parsed as a host
 	}
 	query := false
 	for i := 0; i < len(target); i++ {

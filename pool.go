@@ -49,6 +49,8 @@ type pconn struct {
 	probe  *liveness // nil where liveness cannot be checked
 	idleAt time.Time
 	reused bool // whether it served a call before this one
+	// scratch formats numbers of the request head without allocating.
+	scratch [20]byte
 }
 
 // get returns an idle connection that still looks usable, or a new one
