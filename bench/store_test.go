@@ -2,10 +2,12 @@ package bench
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	engine "github.com/docker/docker/pkg/plugins"
 	"github.com/go-dockerplugins/plugins"
@@ -36,15 +38,15 @@ func specDir(b *testing.B, key string, n int) string {
 // libRegistry is this module's registry over the same directories as the
 // engine's: no sockets directory on the machine, and dir.
 func libRegistry(dir string) *plugins.LocalRegistry {
-	quiet := logrus.New()
-	quiet.SetOutput(nilWriter{})
 	return plugins.NewLocalRegistry(plugins.WithSocketsDir(filepath.Join(serverDir, "no-sockets")),
-		plugins.WithSpecsDirs(dir), plugins.WithRegistryLogger(quiet))
+		plugins.WithSpecsDirs(dir), plugins.WithRegistryLogger(quietLogger()))
 }
 
-type nilWriter struct{}
-
-func (nilWriter) Write(p []byte) (int, error) { return len(p), nil }
+func quietLogger() *logrus.Logger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}
 
 var sizes = []int{1000, 10000}
 
@@ -111,7 +113,8 @@ func BenchmarkGetAll(b *testing.B) {
 		benchList(b, n, func() ([]*engine.Plugin, error) { return reg.GetAll("VolumeDriver") })
 	})
 	b.Run(fmt.Sprintf("n=%d/client=lib", n), func(b *testing.B) {
-		s := plugins.NewStore(libRegistry(specDir(b, key, n)))
+		// A long timeout: the first GetAll activates the n plugins at once.
+		s := plugins.NewStore(libRegistry(specDir(b, key, n)), plugins.WithGetAllTimeout(time.Minute), plugins.WithLogger(quietLogger()))
 		benchList(b, n, func() ([]*plugins.Plugin, error) { return s.GetAll("VolumeDriver") })
 	})
 }
@@ -139,7 +142,7 @@ func benchList[T any](b *testing.B, n int, list func() ([]T, error)) {
 func BenchmarkGetCached(b *testing.B) {
 	dir := specDir(b, "get", 1) // p00000
 	const name = "p00000"
-	s := plugins.NewStore(libRegistry(dir))
+	s := plugins.NewStore(libRegistry(dir), plugins.WithLogger(quietLogger()))
 	var m sync.Map
 	m.Store(name, &plugins.Plugin{})
 	gets := []struct {
