@@ -49,8 +49,11 @@ func (p *connPool) roundTrip(ctx context.Context, uri, host string, body request
 		}
 		resp, err := p.exchange(ctx, pc, uri, host, body)
 		var nr *noResponseError
-		if err == nil || !pc.reused || !errors.As(err, &nr) || ctx.Err() != nil || body.replay() != nil {
+		if err == nil || !pc.reused || !errors.As(err, &nr) || ctx.Err() != nil {
 			return resp, err
+		}
+		if body.replay() != nil {
+			return nil, err // the call's retry says why the body cannot go again
 		}
 		fresh = true
 	}
