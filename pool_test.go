@@ -499,3 +499,31 @@ func TestRequestURI(t *testing.T) {
 	_, err := requestURI("bad\x7f")
 	assert.Error(t, err)
 }
+
+func TestCancellationInterruptsATLSHandshake(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() { // accepts, never answers the handshake
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	c := testClient(t, "https://"+l.Addr().String(), tlsconfig.Options{InsecureSkipVerify: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = c.CallContext(ctx, "X.Y", nil, nil)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
