@@ -183,7 +183,9 @@ func (r *LocalRegistry) Scan() ([]string, error) {
 	for i, f := range found {
 		names[i] = f.name
 	}
-	return names, nil
+	// Ranks do not matter here: sorting bare strings is about twice as fast.
+	slices.Sort(names)
+	return slices.Compact(names), nil
 }
 
 // Plugins returns every plugin in the registry's directories, each once,
@@ -191,12 +193,20 @@ func (r *LocalRegistry) Scan() ([]string, error) {
 // spec file is unusable is logged and left out; an unreadable directory is
 // an error, a missing one is not.
 func (r *LocalRegistry) Plugins() ([]*Plugin, error) {
-	found, err := r.scan()
+	files, err := r.scan()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Plugin, 0, len(found))
-	for _, f := range found {
+	// Keep, for each name, the file of lowest rank.
+	slices.SortFunc(files, func(a, b found) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return a.rank - b.rank
+	})
+	files = slices.CompactFunc(files, func(a, b found) bool { return a.name == b.name })
+	out := make([]*Plugin, 0, len(files))
+	for _, f := range files {
 		path := r.pathOf(f)
 		if f.rank < 2 {
 			out = append(out, newSocketPlugin(f.name, path))
@@ -237,9 +247,9 @@ func (r *LocalRegistry) pathOf(f found) string {
 	return filepath.Join(dir, f.name, f.name+ext)
 }
 
-// scan returns, sorted by name, the file that a lookup of each plugin
-// would pick, from directory listings: listing n plugins costs a read of
-// each directory and a sort, not n lookups.
+// scan returns, in no order, every file through which a plugin can be
+// found, from directory listings: listing n plugins costs a read of each
+// directory and a sort, not n lookups.
 func (r *LocalRegistry) scan() ([]found, error) {
 	var all []found // of plugin files, ranked
 	offer := func(f found) {
@@ -291,14 +301,7 @@ func (r *LocalRegistry) scan() ([]found, error) {
 			}
 		}
 	}
-	// Keep, for each name, the file of lowest rank.
-	slices.SortFunc(all, func(a, b found) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		return a.rank - b.rank
-	})
-	return slices.CompactFunc(all, func(a, b found) bool { return a.name == b.name }), nil
+	return all, nil
 }
 
 // readDir lists dir, unsorted (scan sorts what it finds); a missing

@@ -256,6 +256,16 @@ func (s *Store) GetAllContext(ctx context.Context, imp string) ([]*Plugin, error
 	if err != nil {
 		return nil, err
 	}
+	if cached { // all activated: nothing to wait for
+		out := descs[:0]
+		for _, p := range descs {
+			s.handled(p)
+			if p.Implements(imp) {
+				out = append(out, p)
+			}
+		}
+		return byName(out), nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.getAllTimeout)
 	defer cancel()
 
@@ -264,11 +274,6 @@ func (s *Store) GetAllContext(ctx context.Context, imp string) ([]*Plugin, error
 	var wg sync.WaitGroup
 	for i, d := range descs {
 		if d == nil {
-			continue
-		}
-		if cached {
-			s.handled(d)
-			loaded[i] = d
 			continue
 		}
 		if _, ok := s.active.Load(d.Name); ok {
@@ -293,10 +298,22 @@ func (s *Store) GetAllContext(ctx context.Context, imp string) ([]*Plugin, error
 	}
 	wg.Wait()
 
-	out := slices.DeleteFunc(loaded, func(p *Plugin) bool { return p == nil || !p.Implements(imp) })
-	byName := func(a, b *Plugin) int { return strings.Compare(a.Name, b.Name) }
-	slices.SortFunc(out, byName)
-	return slices.CompactFunc(out, func(a, b *Plugin) bool { return byName(a, b) == 0 }), nil
+	return byName(slices.DeleteFunc(loaded, func(p *Plugin) bool { return p == nil || !p.Implements(imp) })), nil
+}
+
+// byName sorts plugins by name, each once; a list already so, as Scan
+// returns, is checked in one pass.
+func byName(ps []*Plugin) []*Plugin {
+	increasing := true
+	for i := 1; i < len(ps) && increasing; i++ {
+		increasing = ps[i-1].Name < ps[i].Name
+	}
+	if increasing {
+		return ps
+	}
+	cmp := func(a, b *Plugin) int { return strings.Compare(a.Name, b.Name) }
+	slices.SortFunc(ps, cmp)
+	return slices.CompactFunc(ps, func(a, b *Plugin) bool { return a.Name == b.Name })
 }
 
 // scanner is a Registry that can list the names of its plugins without
