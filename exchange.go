@@ -13,10 +13,10 @@ import (
 	"time"
 )
 
-// requestHeaders are the headers of every call after Host, in the order
-// and with the values net/http's Transport sends them, so that calls stay
-// byte-identical to the engine's (less Accept-Encoding, which the engine
-// sends only because its Transport would decompress the answer).
+// userAgentLine and acceptLine frame the length header of every call, in
+// the order and with the values net/http's Transport sends them, so that
+// calls stay byte-identical to the engine's (less Accept-Encoding, which
+// the engine sends only because its Transport would decompress the answer).
 const (
 	userAgentLine = "\r\nUser-Agent: Go-http-client/1.1\r\n"
 	acceptLine    = "Accept: " + VersionMimetype + "\r\n\r\n"

@@ -113,10 +113,30 @@ func BenchmarkGetAll(b *testing.B) {
 		benchList(b, n, func() ([]*engine.Plugin, error) { return reg.GetAll("VolumeDriver") })
 	})
 	b.Run(fmt.Sprintf("n=%d/client=lib", n), func(b *testing.B) {
-		// A long timeout: the first GetAll activates the n plugins at once.
-		s := plugins.NewStore(libRegistry(specDir(b, key, n)), plugins.WithGetAllTimeout(time.Minute), plugins.WithLogger(quietLogger()))
+		s := libStore(b, key, n)
 		benchList(b, n, func() ([]*plugins.Plugin, error) { return s.GetAll("VolumeDriver") })
 	})
+}
+
+var (
+	storesMu sync.Mutex
+	stores   = make(map[string]*plugins.Store)
+)
+
+// libStore returns the store over specDir(key, n), one per process as the
+// engine's plugins are: a store per run would activate (and connect) every
+// plugin again. The GetAll timeout is long because the first GetAll
+// activates all the plugins at once.
+func libStore(b *testing.B, key string, n int) *plugins.Store {
+	storesMu.Lock()
+	defer storesMu.Unlock()
+	dir := specDir(b, key, n)
+	if s := stores[key]; s != nil {
+		return s
+	}
+	s := plugins.NewStore(libRegistry(dir), plugins.WithGetAllTimeout(time.Minute), plugins.WithLogger(quietLogger()))
+	stores[key] = s
+	return s
 }
 
 // benchList runs list, after a first run that must find n items.
@@ -140,9 +160,8 @@ func benchList[T any](b *testing.B, n int, list func() ([]T, error)) {
 // BenchmarkGetCached gets an activated plugin, from one goroutine and from
 // as many as there are processors; the raw baseline is a sync.Map lookup.
 func BenchmarkGetCached(b *testing.B) {
-	dir := specDir(b, "get", 1) // p00000
 	const name = "p00000"
-	s := plugins.NewStore(libRegistry(dir), plugins.WithLogger(quietLogger()))
+	s := libStore(b, "get", 1) // p00000
 	var m sync.Map
 	m.Store(name, &plugins.Plugin{})
 	gets := []struct {
