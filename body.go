@@ -95,9 +95,10 @@ func (b *readerBody) write(pc *pconn) error {
 }
 
 // copyTo writes what is left of a known-length body to w; its readers
-// (*bytes.Reader, *strings.Reader) write themselves without a copy.
+// (*bytes.Reader, *strings.Reader) are io.WriterTos, which io.Copy lets
+// write themselves without a copy.
 func (b *readerBody) copyTo(w io.Writer) error {
-	n, err := b.src.(io.WriterTo).WriteTo(w)
+	n, err := io.Copy(w, b.src)
 	b.read += n
 	return err
 }
