@@ -3,13 +3,12 @@ package plugins
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
-	"sync/atomic"
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
@@ -25,8 +24,6 @@ const (
 	// maxDrain bounds what is read, after the answer, of a body left unread,
 	// to keep the connection for the next call.
 	maxDrain = 64 << 10
-	// maxIdleConnsPerHost bounds the connections kept alive per plugin.
-	maxIdleConnsPerHost = 16
 )
 
 // Client represents a plugin client.
@@ -36,8 +33,8 @@ const (
 // call whose plugin cannot be reached within its retry budget (30 seconds
 // by default). A Client is safe for concurrent use.
 type Client struct {
-	tr     *transport.HTTPTransport
-	rt     *http.Transport
+	pool   *connPool
+	host   string // Host header of requests
 	addr   string
 	plugin string
 	cfg    *config
@@ -69,21 +66,19 @@ func newClient(addr string, tlsOpts tlsconfig.Options, plugin string, cfg *confi
 	if err != nil {
 		return nil, err
 	}
-	rt := &http.Transport{
-		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return ep.dial(ctx) },
-		DisableCompression:  true,
-		MaxIdleConnsPerHost: maxIdleConnsPerHost,
-		IdleConnTimeout:     30 * time.Second,
-		TLSHandshakeTimeout: dialTimeout,
-	}
+	var tlsCfg *tls.Config
 	if ep.scheme == "https" {
-		if rt.TLSClientConfig, err = tlsconfig.Client(tlsOpts); err != nil {
+		if tlsCfg, err = tlsconfig.Client(tlsOpts); err != nil {
 			return nil, fmt.Errorf("plugin address %q: TLS configuration: %w", addr, err)
+		}
+		if tlsCfg.ServerName == "" {
+			// As net/http: the certificate is checked against the host.
+			tlsCfg.ServerName, _, _ = net.SplitHostPort(ep.address)
 		}
 	}
 	return &Client{
-		tr:     transport.NewHTTPTransport(rt, ep.scheme, ep.host),
-		rt:     rt,
+		pool:   newConnPool(ep, tlsCfg),
+		host:   ep.host,
 		addr:   addr,
 		plugin: plugin,
 		cfg:    cfg,
@@ -191,7 +186,7 @@ func (c *Client) SendFileContext(ctx context.Context, serviceMethod string, data
 	ctx, cancel := withTimeout(ctx, c.cfg.callTimeout)
 	defer cancel()
 	body := newReaderBody(data)
-	defer body.finish(ctx)
+	defer body.finish()
 	resp, err := c.send(ctx, serviceMethod, body)
 	if err != nil {
 		return err
@@ -201,41 +196,28 @@ func (c *Client) SendFileContext(ctx context.Context, serviceMethod string, data
 
 // CloseIdleConnections closes the connections kept alive for later calls.
 func (c *Client) CloseIdleConnections() {
-	c.rt.CloseIdleConnections()
+	c.pool.closeIdle()
 }
 
 // send posts the body to the service method, retrying while the plugin
 // cannot be reached, and returns the answer if its status is 200.
 func (c *Client) send(ctx context.Context, method string, body requestBody) (*http.Response, error) {
+	uri, err := requestURI(method)
+	if err != nil {
+		return nil, c.wrapErr(method, err)
+	}
 	var resp *http.Response
 	ev := RetryEvent{Plugin: c.plugin, Method: method, Addr: c.addr}
-	err := c.cfg.retry(ctx, c.cfg.callBudget, ev, func() (bool, error) {
-		for stale := 0; ; stale++ {
-			rd, length := body.reader()
-			var reused atomic.Bool
-			trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused.Store(i.Reused) }}
-			req, err := c.tr.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), method, rd)
-			if err != nil {
-				return false, err
-			}
-			if length > 0 {
-				req.ContentLength = length
-			}
-			resp, err = c.tr.RoundTrip(req)
-			if err == nil || !retryable(err) {
-				return false, err
-			}
-			if rerr := body.replay(ctx); rerr != nil {
-				return false, fmt.Errorf("%w (not retried: %w)", err, rerr)
-			}
-			// A kept-alive connection fails this way when the plugin closed
-			// it while idle, as it may at any time: resend at once on a new
-			// connection rather than after a back-off (a bounded number of
-			// times, as the pool holds a bounded number of connections).
-			if !reused.Load() || stale >= maxIdleConnsPerHost {
-				return true, err
-			}
+	err = c.cfg.retry(ctx, c.cfg.callBudget, ev, func() (bool, error) {
+		var err error
+		resp, err = c.pool.roundTrip(ctx, uri, c.host, body)
+		if err == nil || !retryable(err) {
+			return false, err
 		}
+		if rerr := body.replay(); rerr != nil {
+			return false, fmt.Errorf("%w (not retried: %w)", err, rerr)
+		}
+		return true, err
 	})
 	if err != nil {
 		return nil, c.wrapErr(method, err)
@@ -321,6 +303,35 @@ func (s *streamBody) Read(p []byte) (int, error) {
 		err = contextError(s.ctx, err)
 	}
 	return n, err
+}
+
+// WriteTo copies the rest of the answer to w through a large buffer:
+// io.Copy uses it, and would otherwise read in small pieces (io.Discard's
+// own are 8 KiB).
+func (s *streamBody) WriteTo(w io.Writer) (int64, error) {
+	bp := chunkBufs.Get().(*[]byte)
+	defer chunkBufs.Put(bp)
+	buf := (*bp)[:chunkBufSize]
+	var total int64
+	for {
+		n, err := s.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr == nil && m < n {
+				werr = io.ErrShortWrite
+			}
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 func (s *streamBody) Close() error {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/docker/go-connections/tlsconfig"
@@ -471,4 +472,19 @@ func TestPermissionErrorsAreSkippedOnlyWhenRootless(t *testing.T) {
 	t.Setenv("ROOTLESSKIT_STATE_DIR", "/run/user/1000/dockerd-rootless")
 	assert.True(t, r.skippable(denied))
 	assert.True(t, r.skippable(&os.PathError{Op: "stat", Path: "/x", Err: os.ErrNotExist}))
+}
+
+func TestPlainNamesNeedNoFurtherCheck(t *testing.T) {
+	long := strings.Repeat("a", maxNameLen)
+	names := []string{"", ".", "..", "...", "x", "a.b", "my-plugin_2", "a b", "a:b", `a\b`, "a/b", "C:x",
+		"a\x00b", "tab\tname", "del\x7f", "ünïcödé", "\xff", long, long + "a", "~user", "-x"}
+	for c := 0; c < 0x100; c++ {
+		names = append(names, string([]byte{'p', byte(c)}))
+	}
+	for _, name := range names {
+		if plainName(name) {
+			assert.NoError(t, checkName(name), "%q", name)
+		}
+		assert.Equal(t, checkName(name) == nil, validateName(name) == nil, "%q", name)
+	}
 }

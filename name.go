@@ -12,6 +12,14 @@ const maxNameLen = 250
 // validateName refuses a plugin name that could escape the plugin
 // directories or can never name a plugin file. It touches no file system.
 func validateName(name string) error {
+	if plainName(name) {
+		return nil // the common case, checked in one pass: listing validates every name
+	}
+	return checkName(name)
+}
+
+// checkName is validateName for any name.
+func checkName(name string) error {
 	reason := ""
 	switch {
 	case name == "":
@@ -37,3 +45,18 @@ func validateName(name string) error {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// plainName reports whether name is valid without further checks: up to
+// maxNameLen printable ASCII characters, none of which can make a path
+// separator or a volume name, and not "." or "..".
+func plainName(name string) bool {
+	if name == "" || len(name) > maxNameLen || name == "." || name == ".." {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c >= 0x7f || c == '/' || c == '\\' || c == ':' {
+			return false
+		}
+	}
+	return true
+}

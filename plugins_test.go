@@ -407,6 +407,46 @@ func TestGetAll(t *testing.T) {
 	assert.Empty(t, none)
 }
 
+// countingRegistry counts the calls of Plugins on a LocalRegistry.
+type countingRegistry struct {
+	*LocalRegistry
+	plugins atomic.Int32
+}
+
+func (r *countingRegistry) Plugins() ([]*Plugin, error) {
+	r.plugins.Add(1)
+	return r.LocalRegistry.Plugins()
+}
+
+func TestGetAllOfActivatedPluginsReadsNoSpecFile(t *testing.T) {
+	e := newEnv(t)
+	for _, name := range []string{"b", "a", "c"} {
+		writeFile(t, filepath.Join(e.specs[0], name+".spec"), "unix://"+e.socket("p"))
+	}
+	serveUnix(t, e.socket("p"), newFakePlugin("VolumeDriver"))
+	reg := &countingRegistry{LocalRegistry: e.registry()}
+	s := NewStore(reg, WithLogger(quietLogger()))
+
+	first, err := s.GetAll("VolumeDriver")
+	require.NoError(t, err)
+	require.Len(t, first, 4, "a, b, c and the socket p")
+	assert.EqualValues(t, 1, reg.plugins.Load(), "the first GetAll resolves the plugins")
+
+	var handled atomic.Int32
+	s.Handle("VolumeDriver", func(string, *Client) { handled.Add(1) })
+	again, err := s.GetAll("VolumeDriver")
+	require.NoError(t, err)
+	assert.Equal(t, first, again, "the same plugins, sorted")
+	assert.EqualValues(t, 1, reg.plugins.Load(), "then lists names only, as the engine does")
+	assert.EqualValues(t, 4, handled.Load(), "handlers registered since run on the cached path too")
+
+	writeFile(t, filepath.Join(e.specs[0], "d.spec"), "unix://"+e.socket("p"))
+	withNew, err := s.GetAll("VolumeDriver")
+	require.NoError(t, err)
+	assert.Len(t, withNew, 5)
+	assert.EqualValues(t, 2, reg.plugins.Load(), "a plugin not activated yet is resolved")
+}
+
 func TestGetAllRegistryError(t *testing.T) {
 	dir := filepath.Join(shortDir(t), "loop")
 	require.NoError(t, os.Symlink(dir, dir))

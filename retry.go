@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"time"
 )
 
@@ -84,7 +83,10 @@ func retryable(err error) bool {
 		header  tls.RecordHeaderError
 		alert   tls.AlertError
 	)
+	var body *bodyReadError
 	switch {
+	case errors.As(err, &body):
+		return false
 	case errors.As(err, &verify), errors.As(err, &unknown), errors.As(err, &host),
 		errors.As(err, &invalid), errors.As(err, &header), errors.As(err, &alert):
 		return false
@@ -98,6 +100,5 @@ func retryable(err error) bool {
 			return true
 		}
 	}
-	// net/http's error for a kept-alive connection the server closed.
-	return strings.Contains(err.Error(), "server closed idle connection")
+	return false
 }

@@ -94,9 +94,7 @@ func (s *Store) Activate(ctx context.Context, name string) (*Plugin, error) {
 func (s *Store) load(ctx context.Context, name string, desc *Plugin) (*Plugin, error) {
 	if v, ok := s.active.Load(name); ok {
 		p := v.(*Plugin)
-		if p.state.handled.Load() != s.nhandlers.Load() {
-			s.runHandlers(p)
-		}
+		s.handled(p)
 		return p, nil
 	}
 	if err := validateName(name); err != nil {
@@ -225,6 +223,13 @@ func (s *Store) Handle(iface string, fn func(string, *Client)) {
 	s.hmu.Unlock()
 }
 
+// handled runs the handlers registered since p last ran them, if any.
+func (s *Store) handled(p *Plugin) {
+	if p.state.handled.Load() != s.nhandlers.Load() {
+		s.runHandlers(p)
+	}
+}
+
 // runHandlers runs, in registration order, the handlers registered since p
 // last ran them. Each runs once even when it panics.
 func (s *Store) runHandlers(p *Plugin) {
@@ -255,9 +260,19 @@ func (s *Store) GetAll(imp string) ([]*Plugin, error) {
 // GetAll timeout (see WithGetAllTimeout) or ctx are logged and left out.
 // The error is the registry's, when it cannot list plugins.
 func (s *Store) GetAllContext(ctx context.Context, imp string) ([]*Plugin, error) {
-	descs, err := s.registry.Plugins()
+	descs, cached, err := s.list()
 	if err != nil {
 		return nil, err
+	}
+	if cached { // all activated: nothing to wait for
+		out := descs[:0]
+		for _, p := range descs {
+			s.handled(p)
+			if p.Implements(imp) {
+				out = append(out, p)
+			}
+		}
+		return byName(out), nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.getAllTimeout)
 	defer cancel()
@@ -291,8 +306,52 @@ func (s *Store) GetAllContext(ctx context.Context, imp string) ([]*Plugin, error
 	}
 	wg.Wait()
 
-	out := slices.DeleteFunc(loaded, func(p *Plugin) bool { return p == nil || !p.Implements(imp) })
-	byName := func(a, b *Plugin) int { return strings.Compare(a.Name, b.Name) }
-	slices.SortFunc(out, byName)
-	return slices.CompactFunc(out, func(a, b *Plugin) bool { return byName(a, b) == 0 }), nil
+	return byName(slices.DeleteFunc(loaded, func(p *Plugin) bool { return p == nil || !p.Implements(imp) })), nil
+}
+
+// byName sorts plugins by name, each once; a list already so, as Scan
+// returns, is checked in one pass.
+func byName(ps []*Plugin) []*Plugin {
+	increasing := true
+	for i := 1; i < len(ps) && increasing; i++ {
+		increasing = ps[i-1].Name < ps[i].Name
+	}
+	if increasing {
+		return ps
+	}
+	cmp := func(a, b *Plugin) int { return strings.Compare(a.Name, b.Name) }
+	slices.SortFunc(ps, cmp)
+	return slices.CompactFunc(ps, func(a, b *Plugin) bool { return a.Name == b.Name })
+}
+
+// scanner is a Registry that can list the names of its plugins without
+// resolving them, as LocalRegistry.Scan does.
+type scanner interface {
+	Scan() ([]string, error)
+}
+
+// list returns the registry's plugins for GetAll. When every plugin the
+// registry names is activated already, as on every GetAll but the first,
+// they come from the cache (and cached is true), as in the engine: listing
+// names is one directory read, resolving them one file read per plugin.
+func (s *Store) list() (plugins []*Plugin, cached bool, err error) {
+	sc, ok := s.registry.(scanner)
+	if !ok {
+		plugins, err = s.registry.Plugins()
+		return plugins, false, err
+	}
+	names, err := sc.Scan()
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]*Plugin, len(names))
+	for i, name := range names {
+		v, ok := s.active.Load(name)
+		if !ok {
+			plugins, err = s.registry.Plugins()
+			return plugins, false, err
+		}
+		out[i] = v.(*Plugin)
+	}
+	return out, true, nil
 }

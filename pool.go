@@ -1,0 +1,181 @@
+package plugins
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"net"
+	"sync"
+	"time"
+)
+
+const (
+	// maxIdleConns bounds the connections a client keeps open between
+	// calls; it covers a few dozen concurrent callers without redialling.
+	maxIdleConns = 32
+	// idleConnTimeout is how long an unused connection is kept open.
+	idleConnTimeout = 30 * time.Second
+	// readBufSize and writeBufSize size each connection's buffers: large
+	// enough for a call's head and JSON in one system call; larger reads
+	// and writes bypass them.
+	readBufSize  = 32 << 10
+	writeBufSize = 16 << 10
+)
+
+// connPool dials a plugin and keeps the connections it answered on for the
+// next calls. Requests are written and answers read in the caller's
+// goroutine: unlike net/http's Transport, a call hands nothing over to
+// other goroutines, which is most of the cost of a small call.
+type connPool struct {
+	ep          endpoint
+	tls         *tls.Config // nil unless the scheme is https
+	idleTimeout time.Duration
+
+	mu    sync.Mutex
+	idle  []*pconn    // oldest first; calls take the most recent
+	timer *time.Timer // closes connections idle too long; nil until needed
+	armed bool        // whether timer is pending
+}
+
+func newConnPool(ep endpoint, cfg *tls.Config) *connPool {
+	return &connPool{ep: ep, tls: cfg, idleTimeout: idleConnTimeout}
+}
+
+// pconn is a connection of the pool and its buffers.
+type pconn struct {
+	conn   net.Conn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	probe  *liveness // nil where liveness cannot be checked
+	idleAt time.Time
+	reused bool // whether it served a call before this one
+	// scratch formats numbers of the request head without allocating.
+	scratch [20]byte
+}
+
+// get returns an idle connection that still looks usable, or a new one
+// when there is none or fresh is set.
+func (p *connPool) get(ctx context.Context, fresh bool) (*pconn, error) {
+	for !fresh {
+		pc := p.takeIdle()
+		if pc == nil {
+			break
+		}
+		// A server may close a connection it kept idle at any time; finding
+		// out now is cheaper than failing the request and sending it again.
+		if pc.probe == nil || pc.probe.alive() {
+			pc.reused = true
+			return pc, nil
+		}
+		pc.conn.Close()
+	}
+	return p.dial(ctx)
+}
+
+// takeIdle removes and returns the most recently used idle connection
+// unless it has been idle too long.
+func (p *connPool) takeIdle() *pconn {
+	p.mu.Lock()
+	n := len(p.idle)
+	if n == 0 {
+		p.mu.Unlock()
+		return nil
+	}
+	pc := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	p.mu.Unlock()
+	if time.Since(pc.idleAt) > p.idleTimeout {
+		// The newest is stale, so are the others; the timer closes them.
+		pc.conn.Close()
+		return nil
+	}
+	return pc
+}
+
+func (p *connPool) dial(ctx context.Context) (*pconn, error) {
+	conn, err := p.ep.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	probe := newLiveness(conn)
+	if p.tls != nil {
+		tc := tls.Client(conn, p.tls)
+		hctx, cancel := context.WithTimeout(ctx, dialTimeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		conn = tc
+	}
+	return &pconn{
+		conn:  conn,
+		br:    bufio.NewReaderSize(conn, readBufSize),
+		bw:    bufio.NewWriterSize(conn, writeBufSize),
+		probe: probe,
+	}, nil
+}
+
+// put keeps a connection whose last answer was read whole for a later
+// call, or closes it when enough are kept.
+func (p *connPool) put(pc *pconn) {
+	pc.idleAt = time.Now()
+	p.mu.Lock()
+	if len(p.idle) >= maxIdleConns {
+		p.mu.Unlock()
+		pc.conn.Close()
+		return
+	}
+	p.idle = append(p.idle, pc)
+	if !p.armed {
+		p.armed = true
+		if p.timer == nil {
+			p.timer = time.AfterFunc(p.idleTimeout, p.closeStale)
+		} else {
+			p.timer.Reset(p.idleTimeout)
+		}
+	}
+	p.mu.Unlock()
+}
+
+// closeStale closes the connections idle for longer than the idle timeout
+// and arms the timer for the next one to expire.
+func (p *connPool) closeStale() {
+	now := time.Now()
+	p.mu.Lock()
+	n := 0
+	for n < len(p.idle) && now.Sub(p.idle[n].idleAt) >= p.idleTimeout {
+		n++
+	}
+	stale := make([]*pconn, n)
+	copy(stale, p.idle[:n])
+	p.idle = append(p.idle[:0], p.idle[n:]...)
+	clear(p.idle[len(p.idle):cap(p.idle)])
+	if len(p.idle) > 0 {
+		p.timer.Reset(p.idle[0].idleAt.Add(p.idleTimeout).Sub(now))
+	} else {
+		p.armed = false
+	}
+	p.mu.Unlock()
+	for _, pc := range stale {
+		pc.conn.Close()
+	}
+}
+
+// closeIdle closes every idle connection; connections in use are closed
+// or kept when their call ends, as usual.
+func (p *connPool) closeIdle() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	p.armed = false
+	p.mu.Unlock()
+	for _, pc := range idle {
+		pc.conn.Close()
+	}
+}
