@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,6 +73,9 @@ func (p *connPool) exchange(ctx context.Context, pc *pconn, uri, host string, bo
 		if stop != nil {
 			stop()
 		}
+		if cerr := ctx.Err(); cerr != nil {
+			err = cerr // the deadline set to interrupt the I/O is no cause of its own
+		}
 		pc.conn.Close()
 		return nil, err
 	}
@@ -82,7 +86,9 @@ func (p *connPool) exchange(ctx context.Context, pc *pconn, uri, host string, bo
 		return fail(werr)
 	}
 	// A server may answer, and close, before reading all of the body; its
-	// answer says more than the failed write, so look for one.
+	// answer says more than the failed write, so look for one. Its head is
+	// bounded; its body is the caller's to bound.
+	pc.lr.n = maxResponseHeaderBytes
 	if _, err := pc.br.Peek(1); err != nil {
 		if werr != nil {
 			err = werr
@@ -93,6 +99,7 @@ func (p *connPool) exchange(ctx context.Context, pc *pconn, uri, host string, bo
 	if err != nil {
 		return fail(err)
 	}
+	pc.lr.n = math.MaxInt64
 	rb := &respBody{body: resp.Body, pc: pc, pool: p, stop: stop, keep: werr == nil && !resp.Close}
 	if resp.Body == http.NoBody {
 		rb.eof.Store(true)
@@ -225,7 +232,9 @@ func (b *respBody) Close() error {
 	}
 	// A cancellation hook that already ran has set a past deadline.
 	hookDone := b.stop != nil && !b.stop()
-	if b.eof.Load() && b.keep && !hookDone {
+	// Bytes after the end of the answer (a Content-Length that lies) would
+	// pass for the next call's answer: such a connection is not kept.
+	if b.eof.Load() && b.keep && !hookDone && b.pc.br.Buffered() == 0 {
 		b.pool.put(b.pc)
 		return nil
 	}

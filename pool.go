@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"fmt"
+	"io"
+	"math"
 	"net"
 	"sync"
 	"time"
@@ -44,6 +47,7 @@ func newConnPool(ep endpoint, cfg *tls.Config) *connPool {
 // pconn is a connection of the pool and its buffers.
 type pconn struct {
 	conn   net.Conn
+	lr     *limitedReader // under br: bounds the head of an answer
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	probe  *liveness // nil where liveness cannot be checked
@@ -110,9 +114,11 @@ func (p *connPool) dial(ctx context.Context) (*pconn, error) {
 		}
 		conn = tc
 	}
+	lr := &limitedReader{r: conn, n: math.MaxInt64}
 	return &pconn{
 		conn:  conn,
-		br:    bufio.NewReaderSize(conn, readBufSize),
+		lr:    lr,
+		br:    bufio.NewReaderSize(lr, readBufSize),
 		bw:    bufio.NewWriterSize(conn, writeBufSize),
 		probe: probe,
 	}, nil
@@ -178,4 +184,29 @@ func (p *connPool) closeIdle() {
 	for _, pc := range idle {
 		pc.conn.Close()
 	}
+}
+
+// errHeadTooLong ends an answer whose head does not end within
+// maxResponseHeaderBytes: a broken or hostile plugin, not worth a retry.
+var errHeadTooLong = fmt.Errorf("answer head longer than %d bytes", maxResponseHeaderBytes)
+
+// maxResponseHeaderBytes bounds the status line and headers of an answer.
+const maxResponseHeaderBytes = 1 << 20
+
+// limitedReader reads r, failing with errHeadTooLong once n bytes were read.
+type limitedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errHeadTooLong
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
 }
