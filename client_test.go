@@ -792,3 +792,21 @@ func TestNamedPipesOutsideWindows(t *testing.T) {
 	require.ErrorContains(t, err, "only supported on Windows")
 	assert.Empty(t, seen.Events(), "not retried")
 }
+
+func TestNoRetryPastTheDeadline(t *testing.T) {
+	stale := filepath.Join(shortDir(t), "stale.sock")
+	var seen retries
+	c, err := NewClientWithOptions("unix://"+stale, tlsconfig.Options{}, WithLogger(quietLogger()),
+		WithRetryObserver(seen.observe))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = c.CallContext(ctx, "X.Y", nil, nil)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, syscall.ENOENT, "the last cause is kept")
+	// The first wait (1s) fits before the deadline, the second (2s) does not:
+	// one retry, and no wait for an attempt that could not happen.
+	assert.Equal(t, []time.Duration{time.Second}, seen.Waits())
+	assert.Less(t, time.Since(start), 1400*time.Millisecond)
+}

@@ -14,8 +14,9 @@ import (
 // retry runs try until it succeeds, fails in a way that retrying cannot fix
 // (try reports whether the error is worth a retry), the budget is spent or
 // ctx is done. As in the engine, it gives up once the next wait would end
-// budget or more after the first attempt. Every retry is logged and shown
-// to the observer; ev names what is retried.
+// budget or more after the first attempt, or once the next attempt would
+// start after ctx's deadline. Every retry is logged and shown to the
+// observer; ev names what is retried.
 func (c *config) retry(ctx context.Context, budget time.Duration, ev RetryEvent, try func() (bool, error)) error {
 	start := c.clock.Now()
 	for attempt := 1; ; attempt++ {
@@ -36,6 +37,11 @@ func (c *config) retry(ctx context.Context, budget time.Duration, ev RetryEvent,
 				return err
 			}
 			return fmt.Errorf("%w (gave up after %d attempts in %v)", err, attempt, elapsed.Round(time.Millisecond))
+		}
+		// Waiting for an attempt the deadline would cut short helps no one.
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return fmt.Errorf("%w (not retried: the next attempt would start after the deadline; last error: %w)",
+				context.DeadlineExceeded, err)
 		}
 		ev.Attempt, ev.Wait, ev.Err = attempt, wait, err
 		c.logRetry(ev)
