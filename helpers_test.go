@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -341,4 +342,63 @@ func (r *retries) Waits() []time.Duration {
 		out = append(out, ev.Wait)
 	}
 	return out
+}
+
+// rawPlugin serves HTTP by hand on a UNIX socket: answer is called with the
+// connection, the number of the request on it (0 for the first), the
+// request and its body, writes the answer, and returns false to close the
+// connection. Connections still open when the test ends are closed, so
+// that an answer that never ends does not hold the test. It returns the
+// plugin's address and a count of the connections accepted.
+func rawPlugin(t *testing.T, answer func(conn net.Conn, n int, req *http.Request, body []byte) bool) (addr string, conns *atomic.Int32) {
+	t.Helper()
+	sock := filepath.Join(shortDir(t), "raw.sock")
+	l, err := net.Listen("unix", sock)
+	require.NoError(t, err)
+	conns = new(atomic.Int32)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		open []net.Conn
+	)
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			mu.Lock()
+			open = append(open, conn)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for n := 0; ; n++ {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					body, err := io.ReadAll(req.Body)
+					if err != nil || !answer(conn, n, req, body) {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "unix://" + sock, conns
 }

@@ -3,7 +3,6 @@
 package plugins
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -29,61 +27,17 @@ import (
 // Hostile input: answers, spec files and names that a broken or malicious
 // plugin, package or user may present.
 
-// serveRaw serves a plugin that answers each request by writing raw bytes:
-// answer reads nothing more from the connection, writes what it likes and
-// says whether to keep the connection for the next request. It returns the
-// socket path and a count of requests.
+// serveRaw serves a plugin that answers each request by writing raw bytes
+// on its connection and says whether to keep the connection for the next
+// request. It returns the socket path and a count of requests.
 func serveRaw(t *testing.T, answer func(conn net.Conn, req *http.Request) (keep bool)) (string, *atomic.Int32) {
 	t.Helper()
-	sock := filepath.Join(shortDir(t), "raw.sock")
-	l, err := net.Listen("unix", sock)
-	require.NoError(t, err)
-	var (
-		n     atomic.Int32
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
+	var n atomic.Int32
+	addr, _ := rawPlugin(t, func(conn net.Conn, _ int, req *http.Request, _ []byte) bool {
+		n.Add(1)
+		return answer(conn, req)
 	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					_, _ = io.Copy(io.Discard, req.Body)
-					n.Add(1)
-					if !answer(conn, req) {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return sock, &n
+	return strings.TrimPrefix(addr, "unix://"), &n
 }
 
 // heapGrowth runs f and returns how much the allocated heap grew in total

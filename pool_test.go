@@ -1,7 +1,6 @@
 package plugins
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -69,57 +68,13 @@ func TestKeepAliveWithAServerClosingIdleConnections(t *testing.T) {
 	assert.Empty(t, seen.Events(), "and costs no retry")
 }
 
-// rawPlugin serves HTTP by hand on a UNIX socket: answer is called with the
-// number of the request on its connection (0 for the first) and writes the
-// answer, or returns false to close the connection without one.
-func rawPlugin(t *testing.T, answer func(w io.Writer, n int, req *http.Request, body []byte) bool) (addr string, conns *atomic.Int32) {
-	t.Helper()
-	sock := filepath.Join(shortDir(t), "raw.sock")
-	l, err := net.Listen("unix", sock)
-	require.NoError(t, err)
-	conns = new(atomic.Int32)
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for n := 0; ; n++ {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					body, err := io.ReadAll(req.Body)
-					if err != nil || !answer(conn, n, req, body) {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return "unix://" + sock, conns
-}
-
 func TestARequestOnAConnectionClosedUnderItIsSentAgainAtOnce(t *testing.T) {
 	payload := strings.Repeat("x", 100_000)
 	var mu sync.Mutex
 	var bodies []string
 	// Every connection serves one request, then drops the next one unanswered,
 	// as a server closing an idle connection just as a request arrives.
-	addr, conns := rawPlugin(t, func(w io.Writer, n int, _ *http.Request, body []byte) bool {
+	addr, conns := rawPlugin(t, func(w net.Conn, n int, _ *http.Request, body []byte) bool {
 		if n > 0 {
 			return false
 		}
@@ -223,7 +178,7 @@ func TestAnswerFraming(t *testing.T) {
 	}
 	for _, tt := range answers {
 		t.Run(tt.name, func(t *testing.T) {
-			addr, conns := rawPlugin(t, func(w io.Writer, _ int, _ *http.Request, _ []byte) bool {
+			addr, conns := rawPlugin(t, func(w net.Conn, _ int, _ *http.Request, _ []byte) bool {
 				_, _ = io.WriteString(w, tt.raw)
 				return tt.reuse
 			})
