@@ -540,3 +540,18 @@ func BenchmarkGetCached(b *testing.B) {
 		}
 	})
 }
+
+func TestGetContextSaysWhatActivationWasRetrying(t *testing.T) {
+	e := newEnv(t)
+	staleSocket(t, e.socket("stale"))
+	var seen retries
+	s := NewStore(e.registry(), WithLogger(quietLogger()), WithRetryObserver(seen.observe),
+		WithBackoff(func(int) time.Duration { return 20 * time.Millisecond }))
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := s.GetContext(ctx, "stale", "VolumeDriver")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.NotEmpty(t, seen.Events())
+	assert.ErrorContains(t, err, "connection refused", "the cause the activation was retrying")
+	assert.ErrorContains(t, err, `"stale"`)
+}

@@ -45,6 +45,9 @@ func (c *config) retry(ctx context.Context, budget time.Duration, ev RetryEvent,
 		}
 		ev.Attempt, ev.Wait, ev.Err = attempt, wait, err
 		c.logRetry(ev)
+		if note, ok := ctx.Value(retryNoteKey{}).(func(error)); ok {
+			note(err)
+		}
 		if c.observer != nil {
 			c.observer(ev)
 		}
@@ -107,4 +110,13 @@ func retryable(err error) bool {
 		}
 	}
 	return false
+}
+
+// retryNoteKey keys the function that retry tells of each failure it is
+// about to retry, so that a Store can say why an activation it waits for is
+// late even though the retries run in another goroutine.
+type retryNoteKey struct{}
+
+func withRetryNote(ctx context.Context, note func(error)) context.Context {
+	return context.WithValue(ctx, retryNoteKey{}, note)
 }

@@ -45,7 +45,8 @@ type flight struct {
 	done    chan struct{}
 	p       *Plugin
 	err     error
-	waiters int // guarded by Store.mu
+	waiters int   // guarded by Store.mu
+	last    error // the failure being retried, if any; guarded by Store.mu
 	cancel  context.CancelFunc
 }
 
@@ -119,6 +120,12 @@ func (s *Store) join(ctx context.Context, name string, desc *Plugin) (*Plugin, e
 	if f == nil {
 		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		f = &flight{done: make(chan struct{}), cancel: cancel}
+		// Callers that give up say what the activation was retrying.
+		fctx = withRetryNote(fctx, func(err error) {
+			s.mu.Lock()
+			f.last = err
+			s.mu.Unlock()
+		})
 		s.flights[name] = f
 		go s.fly(fctx, name, desc, f)
 	}
@@ -136,8 +143,9 @@ func (s *Store) join(ctx context.Context, name string, desc *Plugin) (*Plugin, e
 				delete(s.flights, name)
 			}
 		}
+		last := f.last
 		s.mu.Unlock()
-		return nil, fmt.Errorf("plugin %q: waiting for activation: %w", name, ctx.Err())
+		return nil, fmt.Errorf("plugin %q: waiting for activation: %w", name, contextError(ctx, last))
 	}
 }
 
