@@ -235,12 +235,18 @@ func (c *Client) decode(ctx context.Context, method string, body io.ReadCloser, 
 		return nil
 	}
 	if err := json.NewDecoder(body).Decode(&ret); err != nil {
-		if ctx.Err() != nil {
-			err = contextError(ctx, err)
-		}
-		return c.wrapErr(method, fmt.Errorf("decoding the answer: %w", err))
+		return c.answerErr(ctx, method, fmt.Errorf("decoding the answer: %w", err))
 	}
 	return nil
+}
+
+// answerErr is the error of reading an answer: when ctx ended the read, it
+// says so rather than leaving the interrupted read as the cause.
+func (c *Client) answerErr(ctx context.Context, method string, err error) error {
+	if ctx.Err() != nil {
+		err = contextError(ctx, err)
+	}
+	return c.wrapErr(method, err)
 }
 
 // wrapErr names the plugin, its address and the method in err.

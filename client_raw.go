@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"fmt"
 	"io"
 )
 
@@ -20,10 +21,7 @@ func (c *Client) CallRaw(ctx context.Context, serviceMethod string, body []byte)
 	defer drainAndClose(resp.Body)
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		if ctx.Err() != nil {
-			err = contextError(ctx, err)
-		}
-		return nil, c.wrapErr(serviceMethod, err)
+		return nil, c.answerErr(ctx, serviceMethod, fmt.Errorf("reading the answer: %w", err))
 	}
 	return b, nil
 }

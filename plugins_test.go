@@ -476,7 +476,7 @@ func (m memRegistry) Plugins() ([]*Plugin, error) {
 }
 
 func TestStoresAreIndependent(t *testing.T) {
-	e1, e2 := newEnv(t), newEnv(t)
+	e1 := newEnv(t)
 	serveUnix(t, e1.socket("only1"), newFakePlugin("VolumeDriver"))
 	sock := filepath.Join(shortDir(t), "mem.sock")
 	serveUnix(t, sock, newFakePlugin("VolumeDriver"))
@@ -495,7 +495,6 @@ func TestStoresAreIndependent(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, 1)
 	assert.Same(t, p, all[0])
-	_ = e2
 }
 
 func TestPackageLevelFunctionsRefuseInvalidNames(t *testing.T) {

@@ -1,6 +1,10 @@
 // Package transport builds the HTTP requests of the legacy Docker plugin
 // protocol: every call is a POST of a JSON body to /<Service>.<Method> with
 // the protocol's media type in the Accept header.
+//
+// It keeps the engine's API for programs that send plugin calls through an
+// http.RoundTripper of their own. The plugins package's Client does not use
+// it: it writes the same requests itself, over its own connections.
 package transport
 
 import (
