@@ -106,9 +106,9 @@ func (a *app) lsOne(ctx context.Context, reg *plugins.LocalRegistry, store *plug
 		return row
 	}
 	bound := a.retryBudget(lsDefaultTimeout)
+	start := time.Now() // before the deadline is set: a timed-out row shows the whole bound
 	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
-	start := time.Now()
 	p, err := store.Activate(ctx, name)
 	row.Activation = roundDuration(time.Since(start)).String()
 	if err != nil {
