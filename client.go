@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,14 +18,6 @@ import (
 
 // VersionMimetype is the Content-Type the engine sends to plugins.
 const VersionMimetype = transport.VersionMimetype
-
-const (
-	// maxErrorBody bounds what is read of an error answer.
-	maxErrorBody = 64 << 10
-	// maxDrain bounds what is read, after the answer, of a body left unread,
-	// to keep the connection for the next call.
-	maxDrain = 64 << 10
-)
 
 // Client represents a plugin client.
 //
@@ -90,11 +83,34 @@ type RequestOpts struct {
 	// Timeout bounds the call as a whole, retries and reading the answer
 	// included; zero keeps the client's default.
 	Timeout time.Duration
+	// NoResend: a request written whole is not sent again (see WithNoResend).
+	NoResend bool
 }
 
 // WithRequestTimeout sets a timeout duration for plugin requests
 func WithRequestTimeout(t time.Duration) func(*RequestOpts) {
 	return func(o *RequestOpts) { o.Timeout = t }
+}
+
+// WithRequestNoResend makes one call never send its request again once it
+// was written whole, as WithNoResend does for every call of a client.
+func WithRequestNoResend() func(*RequestOpts) {
+	return func(o *RequestOpts) { o.NoResend = true }
+}
+
+// callOpts are what a call takes beside its arguments.
+type callOpts struct {
+	timeout  time.Duration
+	noResend bool
+	// gate, when set, bounds the dials in progress (a store's GetAll).
+	gate chan struct{}
+	// note, when set, is told of each failure about to be retried.
+	note func(error)
+}
+
+// opts returns the client's defaults for a call.
+func (c *Client) opts() callOpts {
+	return callOpts{timeout: c.cfg.callTimeout, noResend: c.cfg.noResend}
 }
 
 // Call calls the specified method with the specified arguments for the plugin.
@@ -105,7 +121,7 @@ func WithRequestTimeout(t time.Duration) func(*RequestOpts) {
 // returned as a *StatusError; an unreachable plugin is retried with
 // back-off, an error answer never.
 func (c *Client) Call(serviceMethod string, args interface{}, ret interface{}) error {
-	return c.call(context.Background(), serviceMethod, args, ret, c.cfg.callTimeout)
+	return c.call(context.Background(), serviceMethod, args, ret, c.opts())
 }
 
 // CallWithOptions is just like call except it takes options
@@ -116,20 +132,21 @@ func (c *Client) CallWithOptions(serviceMethod string, args interface{}, ret int
 			o(&ro)
 		}
 	}
-	timeout := c.cfg.callTimeout
+	o := c.opts()
 	if ro.Timeout > 0 {
-		timeout = ro.Timeout
+		o.timeout = ro.Timeout
 	}
-	return c.call(context.Background(), serviceMethod, args, ret, timeout)
+	o.noResend = o.noResend || ro.NoResend
+	return c.call(context.Background(), serviceMethod, args, ret, o)
 }
 
 // CallContext is Call bounded by ctx: cancelling it ends retries, back-off
 // waits and I/O at once, with an error that satisfies errors.Is(err, ctx.Err()).
 func (c *Client) CallContext(ctx context.Context, serviceMethod string, args interface{}, ret interface{}) error {
-	return c.call(ctx, serviceMethod, args, ret, c.cfg.callTimeout)
+	return c.call(ctx, serviceMethod, args, ret, c.opts())
 }
 
-func (c *Client) call(ctx context.Context, method string, args, ret any, timeout time.Duration) error {
+func (c *Client) call(ctx context.Context, method string, args, ret any, o callOpts) error {
 	var data []byte
 	if args != nil {
 		var err error
@@ -137,13 +154,13 @@ func (c *Client) call(ctx context.Context, method string, args, ret any, timeout
 			return c.wrapErr(method, fmt.Errorf("encoding arguments: %w", err))
 		}
 	}
-	ctx, cancel := withTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, o.timeout)
 	defer cancel()
-	resp, err := c.send(ctx, method, bytesBody(data))
+	body, err := c.send(ctx, method, bytesBody(data), o)
 	if err != nil {
 		return err
 	}
-	return c.decode(ctx, method, resp.Body, ret)
+	return c.decode(ctx, method, body, ret)
 }
 
 // Stream calls the specified method with the specified arguments for the plugin and returns the response body
@@ -158,22 +175,29 @@ func (c *Client) StreamContext(ctx context.Context, serviceMethod string, args i
 	if err != nil {
 		return nil, c.wrapErr(serviceMethod, fmt.Errorf("encoding arguments: %w", err))
 	}
-	ctx, cancel := withTimeout(ctx, c.cfg.callTimeout)
-	resp, err := c.send(ctx, serviceMethod, bytesBody(data))
+	o := c.opts()
+	ctx, cancel := withTimeout(ctx, o.timeout)
+	body, err := c.send(ctx, serviceMethod, bytesBody(data), o)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	return &streamBody{body: resp.Body, ctx: ctx, cancel: cancel}, nil
+	return &streamBody{body: body, ctx: ctx, cancel: cancel}, nil
 }
 
 // SendFile calls the specified method, and passes through the IO stream
 //
 // data is streamed as the request body, with a Content-Length when it is a
 // *bytes.Buffer, *bytes.Reader or *strings.Reader and chunked otherwise,
-// and closed at the end if it is an io.Closer. A retry resends it whole:
-// from a snapshot for a *bytes.Buffer, by seeking back for an io.Seeker;
-// a reader that can be neither is not resent once part of it was sent.
+// and closed when the call returns if it is an io.Closer, as net/http
+// closes request bodies. A retry resends it whole: from a snapshot for a
+// *bytes.Buffer, by seeking back for an io.Seeker; a reader that can be
+// neither is not resent once part of it was sent.
+//
+// A body larger than a few KiB is read and sent while the answer is
+// awaited: an answer that comes first (a 413, say) ends the upload, and a
+// call ended by its context returns at once even if a Read of data is in
+// progress; that Read is left to return by itself, or to the Close above.
 func (c *Client) SendFile(serviceMethod string, data io.Reader, ret interface{}) error {
 	return c.SendFileContext(context.Background(), serviceMethod, data, ret)
 }
@@ -183,15 +207,16 @@ func (c *Client) SendFileContext(ctx context.Context, serviceMethod string, data
 	if cl, ok := data.(io.Closer); ok {
 		defer cl.Close()
 	}
-	ctx, cancel := withTimeout(ctx, c.cfg.callTimeout)
+	o := c.opts()
+	ctx, cancel := withTimeout(ctx, o.timeout)
 	defer cancel()
 	body := newReaderBody(data)
 	defer body.finish()
-	resp, err := c.send(ctx, serviceMethod, body)
+	answer, err := c.send(ctx, serviceMethod, body, o)
 	if err != nil {
 		return err
 	}
-	return c.decode(ctx, serviceMethod, resp.Body, ret)
+	return c.decode(ctx, serviceMethod, answer, ret)
 }
 
 // CloseIdleConnections closes the connections kept alive for later calls.
@@ -200,24 +225,24 @@ func (c *Client) CloseIdleConnections() {
 }
 
 // send posts the body to the service method, retrying while the plugin
-// cannot be reached, and returns the answer if its status is 200.
-func (c *Client) send(ctx context.Context, method string, body requestBody) (*http.Response, error) {
+// cannot be reached, and returns the answer's body if its status is 200.
+func (c *Client) send(ctx context.Context, method string, body requestBody, o callOpts) (*respBody, error) {
 	uri, err := requestURI(method)
 	if err != nil {
 		return nil, c.wrapErr(method, err)
 	}
-	var resp *http.Response
+	var (
+		resp  *http.Response
+		fresh bool // the last attempt failed on a kept-alive connection
+	)
 	ev := RetryEvent{Plugin: c.plugin, Method: method, Addr: c.addr}
-	err = c.cfg.retry(ctx, c.cfg.callBudget, ev, func() (bool, error) {
+	err = c.cfg.retry(ctx, c.cfg.callBudget, ev, o.note, func() (retryAction, error) {
 		var err error
-		resp, err = c.pool.roundTrip(ctx, uri, c.host, body)
-		if err == nil || !retryable(err) {
-			return false, err
+		resp, err = c.pool.roundTrip(ctx, uri, c.host, body, fresh, o.gate)
+		if err == nil {
+			return giveUp, nil
 		}
-		if rerr := body.replay(); rerr != nil {
-			return false, fmt.Errorf("%w (not retried: %w)", err, rerr)
-		}
-		return true, err
+		return c.afterFailure(err, body, o, &fresh)
 	})
 	if err != nil {
 		return nil, c.wrapErr(method, err)
@@ -225,15 +250,41 @@ func (c *Client) send(ctx context.Context, method string, body requestBody) (*ht
 	if resp.StatusCode != http.StatusOK {
 		return nil, readStatusError(resp, method)
 	}
-	return resp, nil
+	return resp.Body.(*respBody), nil
 }
 
-// decode decodes the answer into ret, as the engine does, and closes it.
-func (c *Client) decode(ctx context.Context, method string, body io.ReadCloser, ret any) error {
-	defer drainAndClose(body)
+// afterFailure says what a failed attempt is worth: nothing more when the
+// plugin may have acted on it and the call must not send it again, or when
+// retrying cannot help; a new attempt at once when a kept-alive connection
+// failed before any answer; otherwise one after a back-off wait. Either
+// needs the body to be sent again whole.
+func (c *Client) afterFailure(err error, body requestBody, o callOpts, fresh *bool) (retryAction, error) {
+	var xe *exchangeError
+	isX := errors.As(err, &xe)
+	if isX && xe.sent && o.noResend {
+		return giveUp, fmt.Errorf("%w (%w)", err, ErrOutcomeUnknown)
+	}
+	if !retryable(err) {
+		return giveUp, err
+	}
+	if rerr := body.replay(); rerr != nil {
+		return giveUp, fmt.Errorf("%w (not retried: %w)", err, rerr)
+	}
+	*fresh = isX && xe.noAnswer && xe.reused
+	if *fresh {
+		return retryNow, err
+	}
+	return retryLater, err
+}
+
+// decode decodes the answer into ret, as the engine does, within the
+// client's bound on answers, and closes it.
+func (c *Client) decode(ctx context.Context, method string, body *respBody, ret any) error {
+	defer body.finish()
 	if ret == nil {
 		return nil
 	}
+	body.limit = c.cfg.maxAnswer
 	if err := json.NewDecoder(body).Decode(&ret); err != nil {
 		return c.answerErr(ctx, method, fmt.Errorf("decoding the answer: %w", err))
 	}
@@ -257,21 +308,6 @@ func (c *Client) wrapErr(method string, err error) error {
 	return fmt.Errorf("plugin at %s: %s: %w", c.addr, method, err)
 }
 
-// readStatusError turns an answer other than 200 into a *StatusError whose
-// message is the Err field of a JSON body, or else the body itself.
-func readStatusError(resp *http.Response, method string) error {
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	resp.Body.Close()
-	if err != nil {
-		return &StatusError{StatusCode: resp.StatusCode, Method: method, Message: err.Error()}
-	}
-	var remote struct{ Err string }
-	if json.Unmarshal(b, &remote) == nil && remote.Err != "" {
-		return &StatusError{StatusCode: resp.StatusCode, Method: method, Message: remote.Err}
-	}
-	return &StatusError{StatusCode: resp.StatusCode, Method: method, Message: string(b)}
-}
-
 // encodeJSON encodes v as the engine does: json.Encoder's output, newline included.
 func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
@@ -288,17 +324,10 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 	return context.WithTimeout(ctx, d)
 }
 
-// drainAndClose reads what is left of a body, up to a bound, so that its
-// connection can serve the next call, and closes it.
-func drainAndClose(body io.ReadCloser) {
-	_, _ = io.CopyN(io.Discard, body, maxDrain)
-	_ = body.Close()
-}
-
 // streamBody is the body Stream returns: closing it releases the call's
 // context, and a read ended by that context says so.
 type streamBody struct {
-	body   io.ReadCloser
+	body   *respBody
 	ctx    context.Context
 	cancel context.CancelFunc
 }

@@ -332,7 +332,7 @@ func TestHugeErrorBodyIsTruncated(t *testing.T) {
 	err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("X.Y", nil, nil)
 	var se *StatusError
 	require.ErrorAs(t, err, &se)
-	assert.Len(t, se.Message, maxErrorBody)
+	assert.Len(t, se.Message, maxErrorMessage)
 }
 
 func TestUndecodableAnswer(t *testing.T) {

@@ -23,7 +23,35 @@ var (
 	// valid UTF-8 or is too long to be a file name. Such names are refused
 	// before any file system access; the error also matches ErrNotFound.
 	ErrInvalidName = errors.New("invalid plugin name")
+
+	// ErrOutcomeUnknown is matched by the error of a call made with
+	// WithNoResend or WithRequestNoResend whose request was written whole
+	// but got no complete answer: the plugin may or may not have acted on
+	// it, and it was not sent again.
+	ErrOutcomeUnknown = errors.New("outcome unknown: the request was sent whole and may have been acted on, so it was not sent again")
 )
+
+// AnswerTooLargeError is the error of a call whose answer is longer than
+// the client's bound (see WithMaxAnswerSize).
+type AnswerTooLargeError struct {
+	// Limit is the bound, in bytes.
+	Limit int64
+}
+
+func (e *AnswerTooLargeError) Error() string {
+	return fmt.Sprintf("answer longer than %s (the bound set by WithMaxAnswerSize)", formatSize(e.Limit))
+}
+
+// formatSize writes n bytes in the largest binary unit that divides it.
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 // StatusError is the error of a call that the plugin answered with an HTTP
 // status other than 200. Its text is "<Service.Method>: <message>", exactly as

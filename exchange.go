@@ -23,41 +23,52 @@ const (
 	acceptLine    = "Accept: " + VersionMimetype + "\r\n\r\n"
 )
 
+// inlineBodyMax is the largest request body written before the answer is
+// read, in the caller's goroutine: with its head it fits the socket buffers
+// of every platform (macOS's are the smallest, 8 KiB each way), so a plugin
+// that answers without reading it cannot leave the write blocked. Larger
+// bodies, and bodies of unknown length, are written by a goroutine of their
+// own while the caller reads the answer, as net/http does for every request.
+const inlineBodyMax = 8 << 10
+
 // pastDeadline interrupts a connection's I/O at once.
 var pastDeadline = time.Unix(1, 0)
 
-// noResponseError is the failure of a request that got no byte of an
-// answer: on a connection used before, the server may have closed it as
-// the request went out, and the request is worth sending again.
-type noResponseError struct{ err error }
+// exchangeError is the failure of one exchange on a connection, with what
+// the retry loop needs to know to decide whether to send the request again.
+type exchangeError struct {
+	err error
+	// sent: the request was written whole, so the plugin may have acted on it.
+	sent bool
+	// noAnswer: not a byte of an answer arrived.
+	noAnswer bool
+	// reused: the connection had served a call before; a plugin may close
+	// such a connection as the request goes out.
+	reused bool
+}
 
-func (e *noResponseError) Error() string { return e.err.Error() }
-func (e *noResponseError) Unwrap() error { return e.err }
-
-// roundTrip posts body to uri and returns the answer. A request that fails
-// with no answer on a reused connection is sent again at once on a new
-// connection when its body can be sent again whole: this is not a retry of
-// the call, the plugin may just have closed an idle connection.
-func (p *connPool) roundTrip(ctx context.Context, uri, host string, body requestBody) (*http.Response, error) {
-	fresh := false
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		pc, err := p.get(ctx, fresh)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := p.exchange(ctx, pc, uri, host, body)
-		var nr *noResponseError
-		if err == nil || !pc.reused || !errors.As(err, &nr) || ctx.Err() != nil {
-			return resp, err
-		}
-		if body.replay() != nil {
-			return nil, err // the call's retry says why the body cannot go again
-		}
-		fresh = true
+// Error names a connection closed before any answer in words, the same
+// in the error, the log and what the retry observer sees.
+func (e *exchangeError) Error() string {
+	if e.noAnswer && (errors.Is(e.err, io.EOF) || errors.Is(e.err, io.ErrUnexpectedEOF)) {
+		return "connection closed without an answer"
 	}
+	return e.err.Error()
+}
+
+func (e *exchangeError) Unwrap() error { return e.err }
+
+// roundTrip sends body to uri once, on an idle connection unless fresh is
+// set, and returns the answer. gate, when set, bounds the dials in progress.
+func (p *connPool) roundTrip(ctx context.Context, uri, host string, body requestBody, fresh bool, gate chan struct{}) (*http.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	pc, err := p.get(ctx, fresh, gate)
+	if err != nil {
+		return nil, err
+	}
+	return p.exchange(ctx, pc, uri, host, body)
 }
 
 // exchange writes the request on pc and reads the head of the answer. The
@@ -69,43 +80,107 @@ func (p *connPool) exchange(ctx context.Context, pc *pconn, uri, host string, bo
 		conn := pc.conn
 		stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(pastDeadline) })
 	}
-	fail := func(err error) (*http.Response, error) {
+	var (
+		w    *bodyWriter // set when the body is written while the answer is read
+		werr error
+	)
+	fail := func(err error, noAnswer bool) (*http.Response, error) {
 		if stop != nil {
 			stop()
 		}
-		if cerr := ctx.Err(); cerr != nil {
-			err = cerr // the deadline set to interrupt the I/O is no cause of its own
-		}
 		pc.conn.Close()
-		return nil, err
+		if cerr := ctx.Err(); cerr != nil {
+			// The deadline set to interrupt the I/O is no cause of its own.
+			// A writer still reading the caller's body is not waited for:
+			// it ends when that read returns (SendFile closes the reader).
+			return nil, cerr
+		}
+		if w != nil {
+			werr = w.wait()
+		}
+		var rerr *bodyReadError
+		if errors.As(werr, &rerr) {
+			return nil, werr
+		}
+		if noAnswer && werr != nil {
+			err = werr // an answer would have said more than the failed write
+		}
+		return nil, &exchangeError{err: err, sent: werr == nil, noAnswer: noAnswer, reused: pc.reused}
 	}
 
-	werr := writeRequest(pc, uri, host, body)
-	var rerr *bodyReadError
-	if errors.As(werr, &rerr) {
-		return fail(werr)
+	if n := body.size(); n >= 0 && n <= inlineBodyMax {
+		werr = writeRequest(pc, uri, host, body)
+		var rerr *bodyReadError
+		if errors.As(werr, &rerr) {
+			return fail(werr, true)
+		}
+	} else {
+		w = startWriter(pc, uri, host, body)
 	}
 	// A server may answer, and close, before reading all of the body; its
 	// answer says more than the failed write, so look for one. Its head is
 	// bounded; its body is the caller's to bound.
-	pc.lr.n = maxResponseHeaderBytes
+	pc.cr.reset(maxResponseHeaderBytes)
 	if _, err := pc.br.Peek(1); err != nil {
-		if werr != nil {
-			err = werr
-		}
-		return fail(&noResponseError{err})
+		return fail(err, true)
 	}
 	resp, err := readResponse(pc)
 	if err != nil {
-		return fail(err)
+		return fail(err, false)
 	}
-	pc.lr.n = math.MaxInt64
-	rb := &respBody{body: resp.Body, pc: pc, pool: p, stop: stop, keep: werr == nil && !resp.Close}
+	pc.cr.reset(math.MaxInt64)
+	keep := werr == nil && !resp.Close
+	if w != nil && !w.sentWhole() {
+		// The plugin answered before taking the whole body: stop sending
+		// it. The connection cannot carry another call.
+		_ = pc.conn.SetWriteDeadline(pastDeadline)
+		keep = false
+	}
+	rb := &respBody{body: resp.Body, pc: pc, pool: p, stop: stop, keep: keep}
 	if resp.Body == http.NoBody {
 		rb.eof.Store(true)
 	}
 	resp.Body = rb
 	return resp, nil
+}
+
+// bodyWriter writes a request in a goroutine of its own, so that the answer
+// is read while the body is sent: a plugin may answer (413, say) and stop
+// reading, and a caller's reader may stall, without holding the call.
+type bodyWriter struct {
+	done chan struct{}
+	err  error // set before done is closed
+}
+
+func startWriter(pc *pconn, uri, host string, body requestBody) *bodyWriter {
+	w := &bodyWriter{done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		w.err = writeRequest(pc, uri, host, body)
+		var rerr *bodyReadError
+		if errors.As(w.err, &rerr) {
+			// No answer will come to a request cut short: wake the reader.
+			_ = pc.conn.SetReadDeadline(pastDeadline)
+		}
+	}()
+	return w
+}
+
+// sentWhole reports whether the request has been written whole by now.
+func (w *bodyWriter) sentWhole() bool {
+	select {
+	case <-w.done:
+		return w.err == nil
+	default:
+		return false
+	}
+}
+
+// wait waits for the writer, which ends at once on the closed connection
+// unless it is reading the caller's body, and returns its error.
+func (w *bodyWriter) wait() error {
+	<-w.done
+	return w.err
 }
 
 // writeRequest writes the head of a POST of body to uri, then the body.
@@ -205,6 +280,8 @@ type respBody struct {
 	pool   *connPool
 	stop   func() bool // ends the call's cancellation hook; nil without one
 	keep   bool
+	limit  int64 // when positive, reading more than limit bytes fails
+	read   int64
 	eof    atomic.Bool
 	closed atomic.Bool
 }
@@ -218,11 +295,31 @@ func (b *respBody) Read(p []byte) (int, error) {
 	if b.closed.Load() {
 		return 0, errReadAfterClose
 	}
+	if b.limit > 0 {
+		if b.read >= b.limit {
+			return 0, &AnswerTooLargeError{Limit: b.limit}
+		}
+		p = p[:min(int64(len(p)), b.limit-b.read)]
+	}
 	n, err := b.body.Read(p)
+	b.read += int64(n)
 	if err == io.EOF {
 		b.eof.Store(true) // last touch of the connection: Close may now reuse it
 	}
 	return n, err
+}
+
+// finish reads what has already arrived of the rest of the answer, without
+// waiting for more, and closes the body: the connection is kept only if
+// the end of the answer was there. A plugin may keep an answer open after
+// its JSON, or never end it; the call has what it asked for either way.
+func (b *respBody) finish() {
+	if !b.eof.Load() && !b.closed.Load() && b.keep {
+		b.limit = 0
+		b.pc.cr.noWait = true
+		_, _ = io.Copy(io.Discard, b)
+	}
+	_ = b.Close()
 }
 
 // Close may be called while a Read is in progress, to end it.

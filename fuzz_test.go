@@ -179,24 +179,30 @@ func FuzzStatusError(f *testing.F) {
 		if se.StatusCode != resp.StatusCode || se.Method != "X.Y" {
 			t.Fatalf("status %d, method %q: want %d, X.Y", se.StatusCode, se.Method, resp.StatusCode)
 		}
-		if len(se.Message) > maxErrorBody {
-			t.Fatalf("message of %d bytes, over the %d-byte bound", len(se.Message), maxErrorBody)
+		if len(se.Message) > maxErrorMessage+utf8.UTFMax {
+			t.Fatalf("message of %d bytes, over the %d-byte bound", len(se.Message), maxErrorMessage)
 		}
 		if !strings.HasPrefix(se.Error(), "X.Y: ") {
 			t.Fatalf("text %q does not start with the method", se.Error())
 		}
-		// The message is the Err field of a JSON body, or else the body.
+		// The message is the Err field of a JSON body, as json.Unmarshal
+		// finds it, or else the body, each cut at the bound.
 		again, _ := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
-		b, err := io.ReadAll(io.LimitReader(again.Body, maxErrorBody))
+		b, err := io.ReadAll(io.LimitReader(again.Body, maxErrorScan))
 		if err != nil {
 			return // a broken body: the message says why
 		}
 		var remote struct{ Err string }
-		if json.Unmarshal(b, &remote) == nil && remote.Err != "" {
+		switch {
+		case json.Unmarshal(b, &remote) == nil && remote.Err != "" && len(remote.Err) <= maxErrorMessage:
 			if se.Message != remote.Err {
 				t.Fatalf("message %q, want the Err field %q", se.Message, remote.Err)
 			}
-		} else if se.Message != string(b) {
+		case remote.Err != "" && len(remote.Err) > maxErrorMessage:
+			if !strings.HasPrefix(remote.Err, strings.TrimSuffix(se.Message, "\uFFFD")) {
+				t.Fatalf("message %.40q..., want a prefix of the Err field %.40q...", se.Message, remote.Err)
+			}
+		case se.Message != string(b[:min(len(b), maxErrorMessage)]):
 			t.Fatalf("message %q, want the body %q", se.Message, b)
 		}
 	})

@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -401,4 +402,16 @@ func rawPlugin(t *testing.T, answer func(conn net.Conn, n int, req *http.Request
 		}
 	}()
 	return "unix://" + sock, conns
+}
+
+// goroutinesSettle reports whether, within a few seconds, no more
+// goroutines run than base. It polls in the calling goroutine: a condition
+// run by require.Eventually would count the goroutine that runs it.
+func goroutinesSettle(base int) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if runtime.NumGoroutine() <= base {
+			return true
+		}
+	}
+	return false
 }

@@ -15,6 +15,10 @@ const (
 	// DefaultGetAllTimeout bounds how long GetAll waits for the plugins it
 	// activates: a stale socket or a hung plugin is skipped after this long.
 	DefaultGetAllTimeout = time.Second
+	// DefaultMaxAnswerSize bounds what a call reads of an answer it decodes:
+	// far more than any real List answer, far less than a runaway plugin
+	// can send. Stream is not bounded.
+	DefaultMaxAnswerSize = 64 << 20
 )
 
 // Backoff returns how long to wait before retry number n (n is 1 for the
@@ -67,6 +71,8 @@ type config struct {
 	callBudget    time.Duration
 	getAllTimeout time.Duration
 	callTimeout   time.Duration
+	noResend      bool
+	maxAnswer     int64
 	observer      func(RetryEvent)
 	logger        logrus.FieldLogger
 	clock         clock
@@ -78,6 +84,7 @@ func newConfig(opts []Option) *config {
 		lookupBudget:  DefaultRetryBudget,
 		callBudget:    DefaultRetryBudget,
 		getAllTimeout: DefaultGetAllTimeout,
+		maxAnswer:     DefaultMaxAnswerSize,
 		clock:         realClock{},
 	}
 	for _, o := range opts {
@@ -104,8 +111,26 @@ func WithBackoff(b Backoff) Option {
 // WithLookupRetryBudget sets how long Get keeps looking for a plugin that is
 // not found (default DefaultRetryBudget): it gives up once the next wait
 // would end this long after the first try. Zero or less: no retry.
+//
+// It also bounds Get as a whole, activation included, even without a
+// deadline on its context: a plugin that accepts connections and never
+// answers its handshake fails Get after this long. With no lookup retries,
+// the call retry budget bounds Get instead, or DefaultRetryBudget if that
+// is zero too.
 func WithLookupRetryBudget(d time.Duration) Option {
 	return func(c *config) { c.lookupBudget = max(d, 0) }
+}
+
+// activationBound is how long Get may take as a whole (see
+// WithLookupRetryBudget).
+func (c *config) activationBound() time.Duration {
+	switch {
+	case c.lookupBudget > 0:
+		return c.lookupBudget
+	case c.callBudget > 0:
+		return c.callBudget
+	}
+	return DefaultRetryBudget
 }
 
 // WithCallRetryBudget sets how long a call keeps retrying a plugin it cannot
@@ -133,9 +158,33 @@ func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.callTimeout = max(d, 0) }
 }
 
+// WithNoResend makes every call of a client (or of a store's plugins)
+// never send its request again once it was written whole: a plugin that
+// received it may have acted on it (created a volume, say) before its
+// connection broke. Such a call fails with an error matching
+// ErrOutcomeUnknown; requests not yet written whole are still retried. By
+// default, as in the engine, a call whose plugin dropped the connection
+// without an answer is sent again. WithRequestNoResend sets it for one call.
+func WithNoResend() Option {
+	return func(c *config) { c.noResend = true }
+}
+
+// WithMaxAnswerSize bounds what Call, CallRaw, SendFile and activation read
+// of an answer (default DefaultMaxAnswerSize); a longer answer is an error
+// matching *AnswerTooLargeError. Zero or less keeps the default. Stream
+// reads answers of any size.
+func WithMaxAnswerSize(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxAnswer = n
+		}
+	}
+}
+
 // WithRetryObserver registers fn to be called, synchronously, before every
-// retry of a lookup or a call; a program can use it to show progress or
-// count retries. fn must not block.
+// retry of a lookup or a call, including a request sent again at once on a
+// new connection after a kept-alive one failed (Wait is then zero); a
+// program can use it to show progress or count retries. fn must not block.
 func WithRetryObserver(fn func(RetryEvent)) Option {
 	return func(c *config) { c.observer = fn }
 }

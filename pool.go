@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -47,7 +48,7 @@ func newConnPool(ep endpoint, cfg *tls.Config) *connPool {
 // pconn is a connection of the pool and its buffers.
 type pconn struct {
 	conn   net.Conn
-	lr     *limitedReader // under br: bounds the head of an answer
+	cr     *connReader // under br: bounds the head of an answer
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	probe  *liveness // nil where liveness cannot be checked
@@ -58,8 +59,10 @@ type pconn struct {
 }
 
 // get returns an idle connection that still looks usable, or a new one
-// when there is none or fresh is set.
-func (p *connPool) get(ctx context.Context, fresh bool) (*pconn, error) {
+// when there is none or fresh is set. gate, when set, bounds the dials in
+// progress: a dial holds a place in it until it connects or fails, so a
+// plugin that refuses connections holds it for one failed dial.
+func (p *connPool) get(ctx context.Context, fresh bool, gate chan struct{}) (*pconn, error) {
 	for !fresh {
 		pc := p.takeIdle()
 		if pc == nil {
@@ -73,7 +76,11 @@ func (p *connPool) get(ctx context.Context, fresh bool) (*pconn, error) {
 		}
 		pc.conn.Close()
 	}
-	return p.dial(ctx)
+	conn, err := p.connect(ctx, gate)
+	if err != nil {
+		return nil, err
+	}
+	return p.open(ctx, conn)
 }
 
 // takeIdle removes and returns the most recently used idle connection
@@ -97,11 +104,22 @@ func (p *connPool) takeIdle() *pconn {
 	return pc
 }
 
-func (p *connPool) dial(ctx context.Context) (*pconn, error) {
-	conn, err := p.ep.dial(ctx)
-	if err != nil {
-		return nil, err
+// connect dials the plugin, holding a place in gate, if set, meanwhile.
+func (p *connPool) connect(ctx context.Context, gate chan struct{}) (net.Conn, error) {
+	if gate != nil {
+		select {
+		case gate <- struct{}{}:
+			defer func() { <-gate }()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
+	return p.ep.dial(ctx)
+}
+
+// open readies a new connection for calls: its TLS handshake, if any, and
+// its buffers.
+func (p *connPool) open(ctx context.Context, conn net.Conn) (*pconn, error) {
 	probe := newLiveness(conn)
 	if p.tls != nil {
 		tc := tls.Client(conn, p.tls)
@@ -114,11 +132,11 @@ func (p *connPool) dial(ctx context.Context) (*pconn, error) {
 		}
 		conn = tc
 	}
-	lr := &limitedReader{r: conn, n: math.MaxInt64}
+	cr := &connReader{r: conn, n: math.MaxInt64}
 	return &pconn{
 		conn:  conn,
-		lr:    lr,
-		br:    bufio.NewReaderSize(lr, readBufSize),
+		cr:    cr,
+		br:    bufio.NewReaderSize(cr, readBufSize),
 		bw:    bufio.NewWriterSize(conn, writeBufSize),
 		probe: probe,
 	}, nil
@@ -193,20 +211,33 @@ var errHeadTooLong = fmt.Errorf("answer head longer than %d bytes", maxResponseH
 // maxResponseHeaderBytes bounds the status line and headers of an answer.
 const maxResponseHeaderBytes = 1 << 20
 
-// limitedReader reads r, failing with errHeadTooLong once n bytes were read.
-type limitedReader struct {
-	r io.Reader
-	n int64
+// errWouldWait ends a read that would have to wait for the plugin.
+var errWouldWait = errors.New("rest of the answer not arrived yet")
+
+// connReader is what a connection's buffered reader reads from. It bounds
+// the head of an answer, and, once the caller has what it asked for, reads
+// nothing more from the socket: what is left of the answer is then taken
+// from the buffer only.
+type connReader struct {
+	r      io.Reader
+	n      int64 // bytes left before errHeadTooLong
+	noWait bool  // fail with errWouldWait rather than read the socket
 }
 
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
+// reset readies the reader for the next part of an answer, bounded by n.
+func (c *connReader) reset(n int64) { c.n, c.noWait = n, false }
+
+func (c *connReader) Read(p []byte) (int, error) {
+	if c.noWait {
+		return 0, errWouldWait
+	}
+	if c.n <= 0 {
 		return 0, errHeadTooLong
 	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
+	if int64(len(p)) > c.n {
+		p = p[:c.n]
 	}
-	n, err := l.r.Read(p)
-	l.n -= int64(n)
+	n, err := c.r.Read(p)
+	c.n -= int64(n)
 	return n, err
 }

@@ -136,7 +136,14 @@ func TestARequestOnAConnectionClosedUnderItIsSentAgainAtOnce(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, payload, out)
 			assert.Equal(t, before+1, conns.Load(), "sent again on a new connection")
-			assert.Empty(t, seen.Events(), "not a retry")
+			// The second send counts, and is shown with the same words as
+			// in an error, but waits for nothing.
+			require.Len(t, seen.Events(), 1, "every send is counted")
+			ev := seen.Events()[0]
+			assert.Equal(t, 1, ev.Attempt)
+			assert.Zero(t, ev.Wait)
+			assert.EqualError(t, ev.Err, "connection closed without an answer")
+			assert.ErrorIs(t, ev.Err, io.EOF)
 			assert.Empty(t, clk.Sleeps(), "no back-off")
 			mu.Lock()
 			defer mu.Unlock()

@@ -11,47 +11,62 @@ import (
 	"time"
 )
 
+// retryAction is what to do after a failed attempt.
+type retryAction uint8
+
+const (
+	giveUp     retryAction = iota // the failure is final
+	retryLater                    // after the next back-off wait
+	retryNow                      // at once: a kept-alive connection was found closed
+)
+
 // retry runs try until it succeeds, fails in a way that retrying cannot fix
-// (try reports whether the error is worth a retry), the budget is spent or
-// ctx is done. As in the engine, it gives up once the next wait would end
+// (try says what its failure is worth), the budget is spent or ctx is done.
+// As in the engine, it gives up once the next back-off wait would end
 // budget or more after the first attempt, or once the next attempt would
-// start after ctx's deadline. Every retry is logged and shown to the
-// observer; ev names what is retried.
-func (c *config) retry(ctx context.Context, budget time.Duration, ev RetryEvent, try func() (bool, error)) error {
+// start after ctx's deadline; an attempt made at once is not bound by the
+// budget. Every attempt counts, and every retry is logged, shown to the
+// observer and told to note, if set; ev names what is retried.
+func (c *config) retry(ctx context.Context, budget time.Duration, ev RetryEvent, note func(error), try func() (retryAction, error)) error {
 	start := c.clock.Now()
+	waits := 0
 	for attempt := 1; ; attempt++ {
-		again, err := try()
+		action, err := try()
 		if err == nil {
 			return nil
 		}
 		if ctx.Err() != nil {
 			return contextError(ctx, err)
 		}
-		if !again {
+		if action == giveUp {
 			return err
 		}
-		wait := c.backoff(attempt)
-		elapsed := c.clock.Now().Sub(start)
-		if elapsed+wait >= budget {
-			if attempt == 1 {
-				return err
+		var wait time.Duration
+		if action == retryLater {
+			wait = c.backoff(waits + 1)
+			elapsed := c.clock.Now().Sub(start)
+			if elapsed+wait >= budget {
+				if attempt == 1 {
+					return err
+				}
+				return fmt.Errorf("%w (gave up after %d attempts in %v)", err, attempt, elapsed.Round(time.Millisecond))
 			}
-			return fmt.Errorf("%w (gave up after %d attempts in %v)", err, attempt, elapsed.Round(time.Millisecond))
-		}
-		// Waiting for an attempt the deadline would cut short helps no one.
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return fmt.Errorf("%w (not retried: the next attempt would start after the deadline; last error: %w)",
-				context.DeadlineExceeded, err)
+			// Waiting for an attempt the deadline would cut short helps no one.
+			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+				return fmt.Errorf("%w (not retried: the next attempt would start after the deadline; last error: %w)",
+					context.DeadlineExceeded, err)
+			}
+			waits++
 		}
 		ev.Attempt, ev.Wait, ev.Err = attempt, wait, err
 		c.logRetry(ev)
-		if note, ok := ctx.Value(retryNoteKey{}).(func(error)); ok {
+		if note != nil {
 			note(err)
 		}
 		if c.observer != nil {
 			c.observer(ev)
 		}
-		if c.clock.Sleep(ctx, wait) != nil {
+		if wait > 0 && c.clock.Sleep(ctx, wait) != nil {
 			return contextError(ctx, err)
 		}
 	}
@@ -65,8 +80,16 @@ func (c *config) logRetry(ev RetryEvent) {
 		l.Warnf("Unable to locate plugin %q, retrying in %v", ev.Plugin, ev.Wait)
 		return
 	}
-	l.WithField("method", ev.Method).WithField("addr", ev.Addr).
-		Warnf("Unable to connect to plugin %q at %s: %s, retrying in %v", ev.Plugin, ev.Addr, ev.Method, ev.Wait)
+	who := "plugin at " + ev.Addr
+	if ev.Plugin != "" {
+		who = fmt.Sprintf("plugin %q at %s", ev.Plugin, ev.Addr)
+	}
+	l = l.WithField("method", ev.Method).WithField("addr", ev.Addr)
+	if ev.Wait == 0 {
+		l.Warnf("Kept-alive connection to %s failed: %s, sending again at once on a new one", who, ev.Method)
+		return
+	}
+	l.Warnf("Unable to connect to %s: %s, retrying in %v", who, ev.Method, ev.Wait)
 }
 
 // contextError is the error of an operation ended by ctx: it matches
@@ -110,13 +133,4 @@ func retryable(err error) bool {
 		}
 	}
 	return false
-}
-
-// retryNoteKey keys the function that retry tells of each failure it is
-// about to retry, so that a Store can say why an activation it waits for is
-// late even though the retries run in another goroutine.
-type retryNoteKey struct{}
-
-func withRetryNote(ctx context.Context, note func(error)) context.Context {
-	return context.WithValue(ctx, retryNoteKey{}, note)
 }

@@ -10,8 +10,10 @@ import (
 	"sync/atomic"
 )
 
-// maxParallelActivations bounds the connections GetAll opens at once.
-const maxParallelActivations = 64
+// maxParallelDials bounds the dials in progress of the activations GetAll
+// starts: a plugin being retried or awaited holds no place, so dead plugins
+// cannot keep live ones from being reached.
+const maxParallelDials = 64
 
 // Store finds plugins through a Registry, activates each once, caches the
 // activated plugins and runs the handlers registered for their interfaces.
@@ -27,6 +29,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight // activations in progress, by name
+	dials   chan struct{}      // places of the dials of GetAll's activations
 
 	hmu       sync.Mutex
 	handlers  []handler // append-only
@@ -39,15 +42,20 @@ type handler struct {
 }
 
 // flight is one activation in progress, shared by every caller that asks
-// for the plugin meanwhile. It runs detached from any one caller and is
-// cancelled when the last caller waiting for it gives up.
+// for the plugin meanwhile. It runs detached from any one caller, within
+// the store's activation bound, and is cancelled when the last caller
+// waiting for it gives up, unless GetAll started or joined it: GetAll stops
+// waiting after its own timeout, and the activation goes on so that a later
+// call finds the plugin ready.
 type flight struct {
-	done    chan struct{}
-	p       *Plugin
-	err     error
-	waiters int   // guarded by Store.mu
-	last    error // the failure being retried, if any; guarded by Store.mu
-	cancel  context.CancelFunc
+	done     chan struct{}
+	p        *Plugin
+	err      error
+	waiters  int    // guarded by Store.mu
+	detached bool   // GetAll joined: never cancelled by waiters; guarded by Store.mu
+	addr     string // the plugin's address, once found; guarded by Store.mu
+	last     error  // the failure being retried, if any; guarded by Store.mu
+	cancel   context.CancelFunc
 }
 
 // NewStore returns a Store that finds plugins through r (a nil r means
@@ -56,7 +64,12 @@ func NewStore(r Registry, opts ...Option) *Store {
 	if r == nil {
 		r = NewLocalRegistry()
 	}
-	return &Store{registry: r, cfg: newConfig(opts), flights: make(map[string]*flight)}
+	return &Store{
+		registry: r,
+		cfg:      newConfig(opts),
+		flights:  make(map[string]*flight),
+		dials:    make(chan struct{}, maxParallelDials),
+	}
 }
 
 // Registry returns the registry the store finds plugins through.
@@ -71,7 +84,8 @@ func (s *Store) Get(name, imp string) (*Plugin, error) {
 // GetContext returns the plugin called name if it implements imp, finding
 // and activating it first if needed. Cancelling ctx ends the lookup, its
 // retries and activation at once with an error that satisfies
-// errors.Is(err, ctx.Err()).
+// errors.Is(err, ctx.Err()). Without a deadline, Get still ends within the
+// store's lookup budget (see WithLookupRetryBudget).
 func (s *Store) GetContext(ctx context.Context, name, imp string) (*Plugin, error) {
 	p, err := s.load(ctx, name, nil)
 	if err != nil {
@@ -111,47 +125,68 @@ func (s *Store) load(ctx context.Context, name string, desc *Plugin) (*Plugin, e
 
 // join waits for the activation of name, starting it if none is in progress.
 func (s *Store) join(ctx context.Context, name string, desc *Plugin) (*Plugin, error) {
-	s.mu.Lock()
-	if v, ok := s.active.Load(name); ok { // activated since the lock-free check
-		s.mu.Unlock()
-		return v.(*Plugin), nil
+	f, p := s.flightFor(ctx, name, desc, false)
+	if p != nil {
+		return p, nil
 	}
-	f := s.flights[name]
-	if f == nil {
-		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		f = &flight{done: make(chan struct{}), cancel: cancel}
-		// Callers that give up say what the activation was retrying.
-		fctx = withRetryNote(fctx, func(err error) {
-			s.mu.Lock()
-			f.last = err
-			s.mu.Unlock()
-		})
-		s.flights[name] = f
-		go s.fly(fctx, name, desc, f)
-	}
-	f.waiters++
-	s.mu.Unlock()
-
 	select {
 	case <-f.done:
 		return f.p, f.err
 	case <-ctx.Done():
-		s.mu.Lock()
-		if f.waiters--; f.waiters == 0 {
-			f.cancel()
-			if s.flights[name] == f {
-				delete(s.flights, name)
-			}
-		}
-		last := f.last
-		s.mu.Unlock()
-		return nil, fmt.Errorf("plugin %q: waiting for activation: %w", name, contextError(ctx, last))
+		return nil, s.leave(ctx, name, f)
 	}
 }
 
+// flightFor returns the activation in progress for name, starting one if
+// none is, or the plugin if it is activated already. The caller counts
+// among its waiters, unless it is GetAll (detached): GetAll's activations
+// outlive its waiting, and their dials take places in s.dials.
+func (s *Store) flightFor(ctx context.Context, name string, desc *Plugin, detached bool) (*flight, *Plugin) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.active.Load(name); ok { // activated since the lock-free check
+		return nil, v.(*Plugin)
+	}
+	f := s.flights[name]
+	if f == nil {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.activationBound())
+		f = &flight{done: make(chan struct{}), cancel: cancel}
+		var gate chan struct{}
+		if detached {
+			gate = s.dials
+		}
+		s.flights[name] = f
+		go s.fly(fctx, name, desc, f, gate)
+	}
+	if detached {
+		f.detached = true
+	} else {
+		f.waiters++
+	}
+	return f, nil
+}
+
+// leave is what a caller that gives up waiting for f returns; the last
+// such caller cancels the activation, unless GetAll joined it.
+func (s *Store) leave(ctx context.Context, name string, f *flight) error {
+	s.mu.Lock()
+	if f.waiters--; f.waiters == 0 && !f.detached {
+		f.cancel()
+		if s.flights[name] == f {
+			delete(s.flights, name)
+		}
+	}
+	last, addr := f.last, f.addr
+	s.mu.Unlock()
+	if addr != "" {
+		return fmt.Errorf("plugin %q (%s): waiting for activation: %w", name, addr, contextError(ctx, last))
+	}
+	return fmt.Errorf("plugin %q: waiting for activation: %w", name, contextError(ctx, last))
+}
+
 // fly looks the plugin up and activates it, then publishes the result.
-func (s *Store) fly(ctx context.Context, name string, desc *Plugin, f *flight) {
-	p, err := s.activate(ctx, name, desc)
+func (s *Store) fly(ctx context.Context, name string, desc *Plugin, f *flight, gate chan struct{}) {
+	p, err := s.activate(ctx, name, desc, f, gate)
 	s.mu.Lock()
 	if s.flights[name] == f {
 		delete(s.flights, name)
@@ -170,25 +205,47 @@ func (s *Store) fly(ctx context.Context, name string, desc *Plugin, f *flight) {
 }
 
 // activate finds the plugin (unless desc describes it), then sends the
-// /Plugin.Activate handshake and records the manifest.
-func (s *Store) activate(ctx context.Context, name string, desc *Plugin) (*Plugin, error) {
+// /Plugin.Activate handshake and records the manifest. Each failure that
+// is retried is noted in f, for callers that give up waiting.
+func (s *Store) activate(ctx context.Context, name string, desc *Plugin, f *flight, gate chan struct{}) (*Plugin, error) {
+	note := func(err error) {
+		s.mu.Lock()
+		f.last = err
+		s.mu.Unlock()
+	}
 	if desc == nil {
 		var err error
-		if desc, err = s.lookup(ctx, name); err != nil {
+		if desc, err = s.lookup(ctx, name, note); err != nil {
 			return nil, err
 		}
 	}
+	s.mu.Lock()
+	f.addr = desc.Addr
+	s.mu.Unlock()
 	p := &Plugin{Name: name, Addr: desc.Addr, TLSConfig: desc.TLSConfig, source: desc.source, state: &pluginState{}}
 	c, err := newClient(p.Addr, p.TLSConfig, name, s.cfg)
 	if err != nil {
+		if p.source != "" {
+			return nil, fmt.Errorf("plugin %q: spec file %s: %w", name, p.source, err)
+		}
 		return nil, fmt.Errorf("plugin %q: %w", name, err)
 	}
+	o := c.opts()
+	o.noResend = false // the handshake changes nothing
+	o.gate, o.note = gate, note
 	m := new(Manifest)
-	if err := c.CallContext(ctx, "Plugin.Activate", nil, m); err != nil {
+	if err := c.call(ctx, "Plugin.Activate", nil, m, o); err != nil {
 		c.CloseIdleConnections()
 		var se *StatusError
-		if errors.As(err, &se) { // the bare status error names only the method
+		switch {
+		case errors.As(err, &se): // the bare status error names only the method
 			err = fmt.Errorf("plugin %q (%s): %w", name, p.Addr, err)
+		case errors.Is(ctx.Err(), context.DeadlineExceeded): // the activation bound, no caller's
+			s.mu.Lock()
+			last := f.last
+			s.mu.Unlock()
+			err = fmt.Errorf("plugin %q (%s): Plugin.Activate: no answer within %v: %w",
+				name, p.Addr, s.cfg.activationBound(), contextError(ctx, last))
 		}
 		return nil, err
 	}
@@ -198,18 +255,20 @@ func (s *Store) activate(ctx context.Context, name string, desc *Plugin) (*Plugi
 
 // lookup asks the registry for name, retrying within the lookup budget
 // while it is not found; other failures are returned at once.
-func (s *Store) lookup(ctx context.Context, name string) (*Plugin, error) {
+func (s *Store) lookup(ctx context.Context, name string, note func(error)) (*Plugin, error) {
 	var desc *Plugin
-	err := s.cfg.retry(ctx, s.cfg.lookupBudget, RetryEvent{Plugin: name}, func() (bool, error) {
+	err := s.cfg.retry(ctx, s.cfg.lookupBudget, RetryEvent{Plugin: name}, note, func() (retryAction, error) {
 		d, err := s.registry.Plugin(name)
 		switch {
+		case err != nil && errors.Is(err, ErrNotFound) && !errors.Is(err, ErrInvalidName):
+			return retryLater, err
 		case err != nil:
-			return errors.Is(err, ErrNotFound) && !errors.Is(err, ErrInvalidName), err
+			return giveUp, err
 		case d == nil:
-			return false, fmt.Errorf("plugin %q: registry returned no plugin and no error", name)
+			return giveUp, fmt.Errorf("plugin %q: registry returned no plugin and no error", name)
 		}
 		desc = d
-		return false, nil
+		return giveUp, nil
 	})
 	return desc, err
 }
@@ -266,55 +325,76 @@ func (s *Store) GetAll(imp string) ([]*Plugin, error) {
 // sorted by name. Activated plugins come from the cache; the others are
 // activated in parallel, and those that do not answer within the store's
 // GetAll timeout (see WithGetAllTimeout) or ctx are logged and left out.
-// The error is the registry's, when it cannot list plugins.
+// Their activation goes on in the background, within the store's
+// activation bound, so a later Get or GetAll finds them ready. The error
+// is the registry's, when it cannot list plugins.
 func (s *Store) GetAllContext(ctx context.Context, imp string) ([]*Plugin, error) {
 	descs, cached, err := s.list()
 	if err != nil {
 		return nil, err
 	}
-	if cached { // all activated: nothing to wait for
-		out := descs[:0]
-		for _, p := range descs {
-			s.handled(p)
-			if p.Implements(imp) {
-				out = append(out, p)
-			}
-		}
-		return byName(out), nil
+	if !cached {
+		ctx, cancel := context.WithTimeout(ctx, s.cfg.getAllTimeout)
+		defer cancel()
+		descs = s.activateAll(ctx, descs)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.getAllTimeout)
-	defer cancel()
+	out := descs[:0]
+	for _, p := range descs {
+		s.handled(p)
+		if p.Implements(imp) {
+			out = append(out, p)
+		}
+	}
+	return byName(out), nil
+}
 
-	loaded := make([]*Plugin, len(descs))
-	sem := make(chan struct{}, maxParallelActivations)
-	var wg sync.WaitGroup
-	for i, d := range descs {
+// activateAll returns the plugins of descs activated, starting every
+// activation needed at once and waiting for them until ctx is done.
+func (s *Store) activateAll(ctx context.Context, descs []*Plugin) []*Plugin {
+	loaded := make([]*Plugin, 0, len(descs))
+	flights := make(map[string]*flight)
+	for _, d := range descs {
 		if d == nil {
 			continue
 		}
-		if _, ok := s.active.Load(d.Name); ok {
-			loaded[i], _ = s.load(ctx, d.Name, d)
+		if v, ok := s.active.Load(d.Name); ok {
+			loaded = append(loaded, v.(*Plugin))
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var err error
-			select {
-			case sem <- struct{}{}:
-				loaded[i], err = s.load(ctx, d.Name, d)
-				<-sem
-			case <-ctx.Done():
-				err = fmt.Errorf("plugin %q: waiting for activation: %w", d.Name, ctx.Err())
-			}
-			if err != nil {
-				s.cfg.logger.WithField("plugin", d.Name).WithError(err).Warn("Skipping plugin that could not be activated")
-			}
-		}()
+		if err := validateName(d.Name); err != nil {
+			s.skip(d.Name, err)
+			continue
+		}
+		if f, p := s.flightFor(ctx, d.Name, d, true); p != nil {
+			loaded = append(loaded, p)
+		} else {
+			flights[d.Name] = f
+		}
 	}
-	wg.Wait()
+	for name, f := range flights {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			select {
+			case <-f.done:
+			default:
+				s.skip(name, fmt.Errorf("plugin %q: not activated within %v, still trying in the background: %w",
+					name, s.cfg.getAllTimeout, ctx.Err()))
+				continue
+			}
+		}
+		if f.err != nil {
+			s.skip(name, f.err)
+			continue
+		}
+		loaded = append(loaded, f.p)
+	}
+	return loaded
+}
 
-	return byName(slices.DeleteFunc(loaded, func(p *Plugin) bool { return p == nil || !p.Implements(imp) })), nil
+// skip logs a plugin that GetAll leaves out.
+func (s *Store) skip(name string, err error) {
+	s.cfg.logger.WithField("plugin", name).WithError(err).Warn("Skipping plugin that could not be activated")
 }
 
 // byName sorts plugins by name, each once; a list already so, as Scan

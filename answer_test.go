@@ -1,0 +1,220 @@
+package plugins
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/docker/go-connections/tlsconfig"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// holdOpen answers with body, chunked, then keeps the answer open for 3s
+// (a client that waits for its end fails the test rather than hang it).
+func holdOpen(t *testing.T, status int, body string) http.HandlerFunc {
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+		w.(http.Flusher).Flush()
+		select {
+		case <-stop:
+		case <-r.Context().Done():
+		case <-time.After(3 * time.Second):
+		}
+	}
+}
+
+// A call returns once its answer is decoded, whatever the plugin does with
+// the rest of it; the connection is kept only if the answer was whole.
+func TestCallReturnsOnceItsAnswerIsDecoded(t *testing.T) {
+	answer := fmt.Sprintf(`{"Name":%q,"N":7}`, strings.Repeat("v", 4<<10)) // a few KiB, chunked
+	calls := []struct {
+		name string
+		call func(c *Client, out *echoArgs) error
+	}{
+		{"Call", func(c *Client, out *echoArgs) error { return c.Call("X.Hold", nil, out) }},
+		{"SendFile", func(c *Client, out *echoArgs) error { return c.SendFile("X.Hold", strings.NewReader("{}"), out) }},
+		{"CallContext", func(c *Client, out *echoArgs) error {
+			return c.CallContext(context.Background(), "X.Hold", nil, out)
+		}},
+	}
+	for _, tt := range calls {
+		t.Run(tt.name, func(t *testing.T) {
+			var conns connCounter
+			sock := filepath.Join(shortDir(t), "p.sock")
+			serveUnix(t, sock, newFakePlugin().on("/X.Hold", holdOpen(t, http.StatusOK, answer)).on("/X.Echo", echo), conns.track)
+			c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+
+			var out echoArgs
+			start := time.Now()
+			require.NoError(t, tt.call(c, &out))
+			assert.Less(t, time.Since(start), time.Second, "the call waited for the end of the answer")
+			assert.Equal(t, 7, out.N)
+			eventually(t, func() bool { return conns.closed.Load() == 1 }, "the connection of an unfinished answer is closed")
+
+			// A whole answer keeps its connection.
+			require.NoError(t, c.Call("X.Echo", echoArgs{N: 1}, &out))
+			require.NoError(t, c.Call("X.Echo", echoArgs{N: 2}, &out))
+			assert.EqualValues(t, 2, conns.opened.Load())
+		})
+	}
+}
+
+// The activation handshake, too, returns once the manifest is decoded.
+func TestActivationReturnsOnceTheManifestIsDecoded(t *testing.T) {
+	e := newEnv(t)
+	serveUnix(t, e.socket("slowend"), newFakePlugin().on("/Plugin.Activate",
+		holdOpen(t, http.StatusOK, `{"Implements": ["VolumeDriver"]}`)))
+	start := time.Now()
+	p, err := e.store().Get("slowend", "VolumeDriver")
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), time.Second)
+	assert.Equal(t, []string{"VolumeDriver"}, p.Manifest.Implements)
+}
+
+// The engine's error text, from the Err field of JSON error answers far
+// larger than the 64 KiB kept of a raw one.
+func TestLargeJSONErrorAnswersKeepTheirErr(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"a 100 KiB trace", `{"Err":"volume data is in use","Trace":"` + strings.Repeat("t", 100<<10) + `"}`,
+			"VolumeDriver.Remove: volume data is in use"},
+		{"Err after 1 MiB", `{"Trace":["` + strings.Repeat("frame ", 1<<20/6) + `", {"Err": "nested, not it"}], "err": "in use"}`,
+			"VolumeDriver.Remove: in use"},
+		{"the last Err counts", `{"Err":"first","Trace":"` + strings.Repeat("t", 100<<10) + `","ERR":"second"}` + "\n",
+			"VolumeDriver.Remove: second"},
+		{"null leaves Err", `{"Err":"kept","Trace":"` + strings.Repeat("t", 100<<10) + `","Err":null}`,
+			"VolumeDriver.Remove: kept"},
+		{"escaped name and value", `{"\u0045rr":"caf\u00e9 \"x\"","Trace":"` + strings.Repeat("t", 100<<10) + `"}`,
+			`VolumeDriver.Remove: café "x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sock := filepath.Join(shortDir(t), "p.sock")
+			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("VolumeDriver.Remove", nil, nil)
+			var se *StatusError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, tt.want, err.Error())
+		})
+	}
+}
+
+// Error answers that are not the JSON the engine reads keep the engine's
+// raw text, cut at 64 KiB, however large the JSON around them.
+func TestLargeErrorAnswersThatAreNotAnErr(t *testing.T) {
+	trace := strings.Repeat("t", 100<<10)
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"Err not a string", `{"Err":42,"Trace":"` + trace + `"}`},
+		{"garbage after the object", `{"Err":"x","Trace":"` + trace + `"} and more`},
+		{"an array", `["Err","` + trace + `"]`},
+		{"empty Err", `{"Err":"","Trace":"` + trace + `"}`},
+		{"cut short", `{"Err":"x","Trace":"` + trace},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sock := filepath.Join(shortDir(t), "p.sock")
+			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("X.Y", nil, nil)
+			var se *StatusError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, tt.body[:maxErrorMessage], se.Message)
+		})
+	}
+}
+
+// A JSON error answer whose JSON is whole returns at once, even when the
+// plugin keeps the answer open: the engine would wait for its end.
+func TestErrorAnswerHeldOpenReturnsOnceItsJSONIsWhole(t *testing.T) {
+	sock := filepath.Join(shortDir(t), "p.sock")
+	serveUnix(t, sock, holdOpen(t, http.StatusConflict, `{"Err":"busy"}`))
+	start := time.Now()
+	err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("VolumeDriver.Remove", nil, nil)
+	assert.EqualError(t, err, "VolumeDriver.Remove: busy")
+	assert.Less(t, time.Since(start), time.Second)
+}
+
+// A 200 answer decoded into a result is bounded: over the bound, a clear
+// error naming it, at once and in bounded memory. Stream is not bounded.
+func TestDecodedAnswersAreBounded(t *testing.T) {
+	assert.GreaterOrEqual(t, DefaultMaxAnswerSize, 64<<20, "room for any real List")
+	assert.Equal(t, int64(DefaultMaxAnswerSize), newConfig(nil).maxAnswer)
+
+	const gib = 1 << 30
+	var written atomic.Int64
+	sock := filepath.Join(shortDir(t), "p.sock")
+	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		size := int64(gib)
+		if r.URL.Path == "/X.Small" {
+			size = 1 << 20
+		}
+		w.Header().Set("Content-Length", fmt.Sprint(size))
+		_, _ = io.WriteString(w, `"`)
+		chunk := []byte(strings.Repeat("e", 64<<10))
+		for n := int64(1); n < size-1; {
+			k, err := w.Write(chunk[:min(int64(len(chunk)), size-1-n)])
+			n += int64(k)
+			written.Add(int64(k))
+			if err != nil {
+				return
+			}
+		}
+		_, _ = io.WriteString(w, `"`)
+	}))
+	c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithMaxAnswerSize(1<<20))
+
+	var small string
+	require.NoError(t, c.Call("X.Small", nil, &small), "an answer of exactly the bound")
+	assert.Len(t, small, 1<<20-2)
+
+	for name, call := range map[string]func(any) error{
+		"Call":     func(out any) error { return c.Call("X.Huge", nil, out) },
+		"SendFile": func(out any) error { return c.SendFile("X.Huge", strings.NewReader("{}"), out) },
+		"CallRaw":  func(any) error { _, err := c.CallRaw(context.Background(), "X.Huge", nil); return err },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out struct{ Name string }
+			var err error
+			start := time.Now()
+			grew := heapGrowth(func() { err = call(&out) })
+			var tooLarge *AnswerTooLargeError
+			require.ErrorAs(t, err, &tooLarge)
+			assert.EqualValues(t, 1<<20, tooLarge.Limit)
+			assert.ErrorContains(t, err, "X.Huge: ")
+			assert.ErrorContains(t, err, "answer longer than 1 MiB (the bound set by WithMaxAnswerSize)")
+			assert.Less(t, time.Since(start), 5*time.Second)
+			assert.Less(t, grew, uint64(16<<20), "allocated while refusing a 1 GiB answer")
+		})
+	}
+
+	t.Run("Stream", func(t *testing.T) {
+		written.Store(0)
+		rc, err := c.Stream("X.Huge", nil)
+		require.NoError(t, err)
+		n, err := io.CopyN(io.Discard, rc, 8<<20)
+		require.NoError(t, err, "Stream reads past the bound")
+		assert.EqualValues(t, 8<<20, n)
+		require.NoError(t, rc.Close())
+	})
+}

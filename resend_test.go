@@ -1,0 +1,161 @@
+package plugins
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/docker/go-connections/tlsconfig"
+	"github.com/sirupsen/logrus"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// crashingPlugin answers X.Warm and drops the connection on every X.Crash
+// it receives, as a plugin that crashes on a request does. It returns the
+// plugin's address and a count of the X.Crash requests received.
+func crashingPlugin(t *testing.T) (string, *atomic.Int32) {
+	var crashes atomic.Int32
+	addr, _ := rawPlugin(t, func(conn net.Conn, _ int, req *http.Request, _ []byte) bool {
+		if req.URL.Path == "/X.Crash" {
+			crashes.Add(1)
+			return false
+		}
+		_, _ = fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+		return true
+	})
+	return addr, &crashes
+}
+
+// Every send of a request counts, and a failure is named with the same
+// words in the error, the log and what the retry observer sees: the
+// plugin that received a request six times is said to have got six
+// attempts, not five.
+func TestEverySendIsCounted(t *testing.T) {
+	addr, crashes := crashingPlugin(t)
+	var logged syncBuffer
+	logger := logrus.New()
+	logger.SetOutput(&logged)
+	logger.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
+	var seen retries
+	clk := newFakeClock()
+	c, err := NewClientWithOptions(addr, tlsconfig.Options{}, WithLogger(logger), withClock(clk), WithRetryObserver(seen.observe))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	require.NoError(t, c.Call("X.Warm", nil, nil)) // a kept-alive connection
+
+	err = c.Call("X.Crash", nil, nil)
+	require.Error(t, err)
+	// Once on the kept-alive connection, at once on a new one, then after
+	// 1s, 2s, 4s and 8s; a 16s wait would end past the 30s budget.
+	assert.EqualValues(t, 6, crashes.Load())
+	assert.ErrorContains(t, err, "X.Crash: connection closed without an answer (gave up after 6 attempts in 15s)")
+	assert.Equal(t, []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, seen.Waits())
+	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
+	require.Len(t, lines, 5, "one log line per retry")
+	for i, ev := range seen.Events() {
+		assert.Equal(t, i+1, ev.Attempt)
+		assert.EqualError(t, ev.Err, "connection closed without an answer")
+		assert.Contains(t, lines[i], fmt.Sprintf("attempt=%d", i+1))
+		assert.Contains(t, lines[i], `error="connection closed without an answer"`)
+	}
+}
+
+// With no resend, a request written whole is never sent again, per client
+// and per call: the caller learns that its outcome is unknown. Other calls
+// keep the engine's behaviour.
+func TestNoResendOfARequestWrittenWhole(t *testing.T) {
+	calls := []struct {
+		name      string
+		opts      []Option
+		call      func(c *Client) error
+		wantSends int32
+	}{
+		{"default: sent again, as the engine does", nil,
+			func(c *Client) error { return c.Call("X.Crash", nil, nil) }, 6},
+		{"WithNoResend", []Option{WithNoResend()},
+			func(c *Client) error { return c.Call("X.Crash", nil, nil) }, 1},
+		{"WithNoResend, SendFile", []Option{WithNoResend()},
+			func(c *Client) error {
+				return c.SendFile("X.Crash", strings.NewReader(strings.Repeat("b", 1<<20)), nil)
+			}, 1},
+		{"WithRequestNoResend", nil,
+			func(c *Client) error { return c.CallWithOptions("X.Crash", nil, nil, WithRequestNoResend()) }, 1},
+	}
+	for _, tt := range calls {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, crashes := crashingPlugin(t)
+			var seen retries
+			c := testClient(t, addr, tlsconfig.Options{}, append(tt.opts, WithRetryObserver(seen.observe))...)
+			require.NoError(t, c.Call("X.Warm", nil, nil))
+			err := tt.call(c)
+			require.Error(t, err)
+			assert.EqualValues(t, tt.wantSends, crashes.Load())
+			assert.ErrorContains(t, err, "connection closed without an answer")
+			if tt.wantSends == 1 {
+				assert.ErrorIs(t, err, ErrOutcomeUnknown)
+				assert.ErrorContains(t, err, "outcome unknown")
+				assert.Empty(t, seen.Events())
+			} else {
+				assert.NotErrorIs(t, err, ErrOutcomeUnknown)
+			}
+		})
+	}
+}
+
+// With no resend, a request the plugin never got whole is still retried:
+// a plugin not listening yet, and one that drops the connection halfway
+// through the body.
+func TestNoResendStillRetriesRequestsNotWrittenWhole(t *testing.T) {
+	t.Run("not listening yet", func(t *testing.T) {
+		sock := filepath.Join(shortDir(t), "later.sock")
+		clk := newFakeClock()
+		clk.onSleep = func(n int) {
+			if n == 1 {
+				serveUnix(t, sock, newFakePlugin().on("/X.Echo", echo))
+			}
+		}
+		c := testClient(t, "unix://"+sock, tlsconfig.Options{}, withClock(clk), WithNoResend())
+		var out echoArgs
+		require.NoError(t, c.Call("X.Echo", echoArgs{N: 4}, &out))
+		assert.Equal(t, 4, out.N)
+		assert.Equal(t, []time.Duration{time.Second}, clk.Sleeps())
+	})
+	t.Run("dropped halfway through the body", func(t *testing.T) {
+		sock := filepath.Join(shortDir(t), "half.sock")
+		l, err := net.Listen("unix", sock)
+		require.NoError(t, err)
+		first := true
+		ready := make(chan struct{})
+		go func() {
+			// The first connection is dropped once the head is read: the
+			// body, larger than the socket buffers, cannot be written whole.
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = http.ReadRequest(bufio.NewReader(conn))
+			conn.Close()
+			close(ready)
+		}()
+		clk := newFakeClock()
+		clk.onSleep = func(int) {
+			<-ready
+			if first {
+				first = false
+				serve(t, l, newFakePlugin().on("/X.Echo", echo))
+			}
+		}
+		c := testClient(t, "unix://"+sock, tlsconfig.Options{}, withClock(clk), WithNoResend())
+		var out echoArgs
+		require.NoError(t, c.Call("X.Echo", echoArgs{Name: strings.Repeat("n", 4<<20), N: 5}, &out))
+		assert.Equal(t, 5, out.N)
+		assert.Len(t, clk.Sleeps(), 1, "retried after a back-off")
+	})
+}
