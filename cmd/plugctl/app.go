@@ -16,9 +16,16 @@ import (
 
 // app is what the commands share: their streams and the global flags.
 type app struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
+	stdin  io.Reader
+	stdout io.Writer
+	stderr *lockedWriter
 	globals
+
+	// defaultTimeout bounds call and inspect when --timeout is not given,
+	// and quietFor is how long they wait in silence before saying what they
+	// wait for; tests shorten both.
+	defaultTimeout time.Duration
+	quietFor       time.Duration
 
 	// storeOptions are added to those of every store; tests use them to
 	// make retries fast.
@@ -99,18 +106,25 @@ func (a *app) retryBudget(def time.Duration) time.Duration {
 	return def
 }
 
-// reportRetry tells the user what plugctl is waiting for.
+// reportRetry tells the user what plugctl is waiting for. Every send
+// counts: "retry N" follows the N-th attempt, made at once when a
+// kept-alive connection failed under it.
 func (a *app) reportRetry(ev plugins.RetryEvent) {
+	when := "at once"
+	if ev.Wait > 0 {
+		when = "in " + ev.Wait.String()
+	}
 	if ev.Method == "" {
-		fmt.Fprintf(a.stderr, "plugctl: waiting for plugin %q to appear: %s; retry %d in %v\n",
-			ev.Plugin, brief(ev.Err, 0), ev.Attempt, ev.Wait)
+		fmt.Fprintf(a.stderr, "plugctl: waiting for plugin %q to appear: %s; retry %d %s\n",
+			ev.Plugin, brief(ev.Err, 0), ev.Attempt, when)
 		return
 	}
-	fmt.Fprintf(a.stderr, "plugctl: waiting for plugin %q (%s): %s: %s; retry %d in %v\n",
-		ev.Plugin, ev.Addr, ev.Method, brief(ev.Err, 0), ev.Attempt, ev.Wait)
+	fmt.Fprintf(a.stderr, "plugctl: waiting for plugin %q (%s): %s: %s; retry %d %s\n",
+		ev.Plugin, ev.Addr, ev.Method, brief(ev.Err, 0), ev.Attempt, when)
 }
 
-// withTimeout bounds ctx by --timeout, or by def when it is not given.
+// withTimeout bounds ctx by --timeout, or by def when it is not given
+// (zero: no bound).
 func (a *app) withTimeout(ctx context.Context, def time.Duration) (context.Context, context.CancelFunc) {
 	d := a.retryBudget(def)
 	if d <= 0 {

@@ -19,9 +19,10 @@ func callCommand() *command {
 		args:    "NAME METHOD [JSON | @FILE | -]",
 		summary: "call a method of a plugin and print the answer",
 		doc: "Call METHOD (e.g. VolumeDriver.List) of plugin NAME with a JSON argument given inline, read\n" +
-			"from FILE (@FILE) or from standard input (-); without one, the request body is empty. The\n" +
-			"answer is printed, indented when it is JSON. A plugin error, or an answer whose Err is set,\n" +
-			"is reported on stderr with exit status 1.",
+			"from FILE (@FILE) or from standard input (-); without one, or with an empty FILE or standard\n" +
+			"input, {} is sent, as a daemon does. The answer is printed, indented when it is JSON. A plugin\n" +
+			"error, an answer whose Err is set, or no answer within --timeout (default " + callDefaultTimeout.String() + ") is reported on\n" +
+			"stderr with exit status 1; after " + quietBeforeNotice.String() + " of silence, plugctl says on stderr what it waits for.",
 		run: func(ctx context.Context, a *app, args []string) error {
 			if len(args) < 2 || len(args) > 3 {
 				return usagef("want NAME METHOD [JSON | @FILE | -], got %d arguments", len(args))
@@ -40,19 +41,30 @@ func (a *app) call(ctx context.Context, name, method string, arg *string) error 
 	if err != nil {
 		return err
 	}
-	ctx, cancel := a.withTimeout(ctx, 0)
+	ctx, cancel := a.withTimeout(ctx, a.defaultTimeout)
 	defer cancel()
-	p, err := a.store(a.registry(), 0).Activate(ctx, name)
-	if err != nil {
-		return err
+	reg := a.registry()
+	// The address, if the plugin is found, lets plugctl say where it waits;
+	// a failed lookup is left to Activate to report.
+	addr := ""
+	if desc, err := reg.Plugin(name); err == nil {
+		addr = desc.Addr
 	}
+	stop := a.watch(name, addr, "Plugin.Activate")
+	p, err := a.store(reg, a.defaultTimeout).Activate(ctx, name)
+	stop()
+	if err != nil {
+		return a.noAnswer(err, name, addr, "Plugin.Activate")
+	}
+	stop = a.watch(name, p.Addr, method)
 	answer, err := p.Client.CallRaw(ctx, method, body)
+	stop()
 	var se *plugins.StatusError
 	if errors.As(err, &se) {
 		return fmt.Errorf("%w (status %d)", err, se.StatusCode)
 	}
 	if err != nil {
-		return err
+		return a.noAnswer(err, name, p.Addr, method)
 	}
 	if err := a.printAnswer(answer); err != nil {
 		return err
@@ -65,11 +77,16 @@ func (a *app) call(ctx context.Context, name, method string, arg *string) error 
 	return nil
 }
 
+// emptyArgument is the body sent without an argument: what a daemon sends
+// for methods that take none, since plugins built on older SDKs answer an
+// empty body with a 400.
+const emptyArgument = "{}"
+
 // callBody returns the request body the argument gives: inline JSON,
-// @FILE, or - for stdin; none is an empty body.
+// @FILE, or - for stdin; none, or an empty file or stdin, is {}.
 func (a *app) callBody(arg *string) ([]byte, error) {
 	if arg == nil {
-		return nil, nil
+		return []byte(emptyArgument), nil
 	}
 	var (
 		body []byte
@@ -94,10 +111,11 @@ func (a *app) callBody(arg *string) ([]byte, error) {
 	if len(body) == 0 && *arg != "-" && !strings.HasPrefix(*arg, "@") {
 		return nil, usagef("empty JSON argument")
 	}
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
-			return nil, usagef("%s is not valid JSON: %v", from, err)
-		}
+	if len(body) == 0 {
+		return []byte(emptyArgument), nil
+	}
+	if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
+		return nil, usagef("%s is not valid JSON: %v", from, err)
 	}
 	return body, nil
 }

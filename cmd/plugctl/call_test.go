@@ -20,6 +20,8 @@ func TestCall(t *testing.T) {
 		HandleFunc("VolumeDriver.Text", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("plain text")) })
 	file := filepath.Join(t.TempDir(), "arg.json")
 	require.NoError(t, os.WriteFile(file, []byte(`{"Name": "from-file"}`+"\n"), 0o644))
+	emptyFile := filepath.Join(t.TempDir(), "empty.json")
+	require.NoError(t, os.WriteFile(emptyFile, []byte("\n"), 0o644))
 
 	tests := []struct {
 		name     string
@@ -37,9 +39,23 @@ func TestCall(t *testing.T) {
 			sentBody: `{"Name":"x"}`,
 		},
 		{
-			name:   "no argument sends an empty body",
-			args:   []string{"vol", "VolumeDriver.Path"},
-			stdout: "{\n  \"Mountpoint\": \"/mnt/x\"\n}\n",
+			name:     "no argument sends {}, as a daemon does",
+			args:     []string{"vol", "VolumeDriver.Path"},
+			stdout:   "{\n  \"Mountpoint\": \"/mnt/x\"\n}\n",
+			sentBody: `{}`,
+		},
+		{
+			name:     "an empty file sends {}",
+			args:     []string{"vol", "VolumeDriver.Path", "@" + emptyFile},
+			stdout:   "{\n  \"Mountpoint\": \"/mnt/x\"\n}\n",
+			sentBody: `{}`,
+		},
+		{
+			name:     "an empty stdin sends {}",
+			args:     []string{"vol", "VolumeDriver.Path", "-"},
+			stdin:    " \n",
+			stdout:   "{\n  \"Mountpoint\": \"/mnt/x\"\n}\n",
+			sentBody: `{}`,
 		},
 		{
 			name:     "argument from a file",
@@ -55,9 +71,10 @@ func TestCall(t *testing.T) {
 			sentBody: `{"Name": "stdin"}`,
 		},
 		{
-			name:   "an answer that is not JSON is printed as is",
-			args:   []string{"vol", "VolumeDriver.Text"},
-			stdout: "plain text\n",
+			name:     "an answer that is not JSON is printed as is",
+			args:     []string{"vol", "VolumeDriver.Text"},
+			stdout:   "plain text\n",
+			sentBody: `{}`,
 		},
 		{
 			name:     "plugin error",
@@ -75,10 +92,11 @@ func TestCall(t *testing.T) {
 			sentBody: `{"Name":"x"}`,
 		},
 		{
-			name:   "method not implemented",
-			args:   []string{"vol", "VolumeDriver.Capabilities"},
-			code:   exitFailure,
-			stderr: "plugctl call: VolumeDriver.Capabilities: 404 page not found (status 404)",
+			name:     "method not implemented",
+			args:     []string{"vol", "VolumeDriver.Capabilities"},
+			code:     exitFailure,
+			stderr:   "plugctl call: VolumeDriver.Capabilities: 404 page not found (status 404)",
+			sentBody: `{}`,
 		},
 	}
 	for _, tt := range tests {

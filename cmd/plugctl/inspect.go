@@ -20,7 +20,9 @@ func inspectCommand() *command {
 		summary: "show everything known about one plugin, as JSON",
 		doc: "Show everything known about plugin NAME, as indented JSON: every path searched, in order, and\n" +
 			"the one found; its address; its TLS settings (file names, never their contents); its manifest\n" +
-			"and how long activation took, or why lookup or activation failed (exit status 1).",
+			"and how long activation took, or why lookup or activation failed (exit status 1).\n" +
+			"Activation is bounded by --timeout (default " + callDefaultTimeout.String() + "); after " + quietBeforeNotice.String() + " of silence, plugctl says\n" +
+			"on stderr what it waits for.",
 		run: func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
 				return usagef("want one plugin name, got %d arguments", len(args))
@@ -89,12 +91,15 @@ func (a *app) inspect(ctx context.Context, name string) error {
 
 	var activateErr error
 	if lookupErr == nil {
-		ctx, cancel := a.withTimeout(ctx, 0)
+		start := time.Now() // before the deadline is set: a timed-out activation shows the whole bound
+		ctx, cancel := a.withTimeout(ctx, a.defaultTimeout)
 		defer cancel()
-		start := time.Now()
-		p, err := a.store(reg, 0).Activate(ctx, name)
+		stop := a.watch(name, desc.Addr, "Plugin.Activate")
+		p, err := a.store(reg, a.defaultTimeout).Activate(ctx, name)
+		stop()
 		out.Activation = &activationInfo{Time: roundDuration(time.Since(start)).String()}
 		if err != nil {
+			err = a.noAnswer(err, name, desc.Addr, "Plugin.Activate")
 			out.Activation.Error, activateErr = err.Error(), err
 		} else {
 			out.Manifest = p.Manifest
@@ -112,8 +117,10 @@ func (a *app) inspect(ctx context.Context, name string) error {
 		return fmt.Errorf("plugin %q: %w (searched %d paths)", name, plugins.ErrNotFound, len(out.Lookup.Searched))
 	case lookupErr != nil:
 		return lookupErr
+	case errors.As(activateErr, new(*noAnswerError)):
+		return activateErr // it says which plugin did not answer what
 	case activateErr != nil:
-		return fmt.Errorf("plugin %q: activation failed: %s", name, brief(activateErr, a.timeout))
+		return fmt.Errorf("plugin %q: activation failed: %s", name, brief(activateErr, 0))
 	}
 	return nil
 }

@@ -13,16 +13,19 @@ func TestRetriesAreReportedOnStderr(t *testing.T) {
 	fp := env.ServeSocket("p", "X").
 		Handle("X.Do", pluginstest.Reply("done")).
 		// The first drop hits the connection kept alive since activation: the
-		// library resends at once on a new one, without a retry to report.
+		// library sends again at once on a new one, then waits between the
+		// next attempts. The plugin gets the call four times; each is told.
 		Inject(pluginstest.Fault{Method: "X.Do", Times: 3, Drop: true})
 
 	r := plugctl(t, env, "call", "p", "X.Do")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Equal(t, "\"done\"\n", r.stdout)
+	assert.Len(t, fp.Calls("X.Do"), 4)
 	addr := fp.Addr()
 	assert.Equal(t, []string{
-		`plugctl: waiting for plugin "p" (` + addr + `): X.Do: connection closed without an answer; retry 1 in 5ms`,
-		`plugctl: waiting for plugin "p" (` + addr + `): X.Do: connection closed without an answer; retry 2 in 10ms`,
+		`plugctl: waiting for plugin "p" (` + addr + `): X.Do: connection closed without an answer; retry 1 at once`,
+		`plugctl: waiting for plugin "p" (` + addr + `): X.Do: connection closed without an answer; retry 2 in 5ms`,
+		`plugctl: waiting for plugin "p" (` + addr + `): X.Do: connection closed without an answer; retry 3 in 10ms`,
 	}, lines(r.stderr))
 }
 
@@ -36,7 +39,7 @@ func TestDebugLogsTheLibrarysWarnings(t *testing.T) {
 			env := pluginstest.New(t)
 			env.ServeSocket("p", "X").
 				Handle("X.Do", pluginstest.Reply("done")).
-				Inject(pluginstest.Fault{Method: "X.Do", Times: 2, Drop: true}) // one resent at once, one retried
+				Inject(pluginstest.Fault{Method: "X.Do", Times: 1, Drop: true}) // sent again at once
 			args := []string{"call", "p", "X.Do"}
 			if tt.debug {
 				args = append([]string{"--debug"}, args...)
@@ -44,8 +47,9 @@ func TestDebugLogsTheLibrarysWarnings(t *testing.T) {
 			r := plugctl(t, env, args...)
 			require.Equal(t, exitOK, r.code, r.stderr)
 			if tt.debug {
-				assert.Contains(t, r.stderr, `level=warning msg="Unable to connect to plugin \"p\"`)
-				assert.Len(t, lines(r.stderr), 2, "the warning and the waiting line")
+				assert.Contains(t, r.stderr, `level=warning msg="Kept-alive connection to plugin \"p\" at `)
+				assert.Contains(t, r.stderr, `error="connection closed without an answer"`)
+				assert.Len(t, lines(r.stderr), 2, "the warning and the waiting line, once each")
 			} else {
 				assert.NotContains(t, r.stderr, "level=")
 				assert.Len(t, lines(r.stderr), 1, "the waiting line only")

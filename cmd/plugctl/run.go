@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-dockerplugins/plugins"
 )
@@ -59,7 +60,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
-	return &app{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}}
+	return &app{
+		stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr},
+		defaultTimeout: callDefaultTimeout, quietFor: quietBeforeNotice,
+	}
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
@@ -137,7 +141,8 @@ func (a *app) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&g.socketsDir, "sockets-dir", plugins.NewLocalRegistry().SocketsDir(), "search `DIR` for NAME.sock and NAME/NAME.sock")
 	g.specsDirs = specsDirs{}
 	fs.Var(&g.specsDirs, "specs-dir", "search `DIR` for NAME.spec and NAME.json; repeatable, replaces the defaults (default "+strings.Join(plugins.SpecsPaths(), ", ")+")")
-	fs.DurationVar(&g.timeout, "timeout", 0, "bound lookup, activation and call to `DURATION` (default: "+lsDefaultTimeout.String()+" per plugin for ls, the library's retry budget otherwise)")
+	fs.DurationVar(&g.timeout, "timeout", 0, "bound lookup, activation and call to `DURATION` (default: "+lsDefaultTimeout.String()+" per plugin for ls, "+
+		demoStepTimeout.String()+" per step for demo, the library's retry budget of "+a.defaultTimeout.String()+" otherwise)")
 	fs.BoolVar(&g.debug, "debug", false, "log the library's warnings on stderr")
 	fs.Usage = func() { a.topUsage(fs) }
 	return fs
@@ -161,15 +166,34 @@ func (a *app) commandUsage(fs *flag.FlagSet, c *command) {
 }
 
 // lockedWriter serialises writes: retries are reported from many goroutines.
+// It notes when it was last written to, so that plugctl can tell a silence.
 type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu   sync.Mutex
+	w    io.Writer
+	last time.Time
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.last = time.Now()
 	return l.w.Write(p)
+}
+
+// writeAfterSilence writes msg once d has passed since from and since the
+// last write; before that, it writes nothing and returns when it may.
+func (l *lockedWriter) writeAfterSilence(from time.Time, d time.Duration, msg string) (written bool, retryAt time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last.After(from) {
+		from = l.last
+	}
+	if time.Since(from) < d {
+		return false, from.Add(d)
+	}
+	l.last = time.Now()
+	_, _ = io.WriteString(l.w, msg)
+	return true, time.Time{}
 }
 
 // oneLine joins the lines of a message, so that every error is one line.
