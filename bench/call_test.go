@@ -55,6 +55,14 @@ var callers = []struct {
 		}
 		return func(*testing.B) func() error { return call }
 	}},
+	{"nethttp", func(b *testing.B) newCaller {
+		c := newNetHTTP(b)
+		call := func() error {
+			var out mountResponse
+			return check(c.call(pluginserver.Echo, mountArgs, &out), out)
+		}
+		return func(*testing.B) func() error { return call }
+	}},
 	{"raw", func(*testing.B) newCaller { return newRawCaller }},
 }
 

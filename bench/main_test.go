@@ -1,6 +1,7 @@
 // Package bench compares the plugin client of this module with the
-// engine's (github.com/docker/docker/pkg/plugins) and with a raw baseline,
-// on the same workloads in the same run. Run ./run for benchstat tables.
+// engine's (github.com/docker/docker/pkg/plugins), with a tuned
+// net/http.Transport (for calls and streams) and with a raw baseline, on
+// the same workloads in the same run. Run ./run for benchstat tables.
 package bench
 
 import (

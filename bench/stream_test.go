@@ -56,6 +56,16 @@ var streamers = []struct {
 			},
 		}
 	}},
+	{"nethttp", func(b *testing.B) streamer {
+		c := newNetHTTP(b)
+		return streamer{
+			stream: func() error { return drain(c.stream(streamMethod, nil)) },
+			sendFile: func() error {
+				var out sinkResponse
+				return out.check(c.sendFile(pluginserver.Sink, &sizedReader{n: streamSize}, &out))
+			},
+		}
+	}},
 	{"raw", newRawStreamer},
 }
 
