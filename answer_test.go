@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/docker/go-connections/tlsconfig"
 	"github.com/stretchr/testify/assert"
@@ -217,4 +219,29 @@ func TestDecodedAnswersAreBounded(t *testing.T) {
 		assert.EqualValues(t, 8<<20, n)
 		require.NoError(t, rc.Close())
 	})
+}
+
+// An Err longer than the 64 KiB kept is cut there, never inside an escape,
+// a character or a surrogate pair: the message is the start of the
+// engine's, valid UTF-8, wherever the bound falls.
+func TestLongErrIsCutCleanly(t *testing.T) {
+	const unit = `données \"é\" \u00e9\ud83d\ude00 ` // escapes and multi-byte characters
+	var pad atomic.Int32
+	sock := filepath.Join(shortDir(t), "p.sock")
+	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, `{"Err":"`+strings.Repeat("x", int(pad.Load()))+strings.Repeat(unit, 5000)+`"}`)
+	}))
+	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+	for k := 0; k <= len(unit); k++ { // the bound falls on every byte of the unit
+		pad.Store(int32(k))
+		var full string
+		require.NoError(t, json.Unmarshal([]byte(`"`+strings.Repeat("x", k)+strings.Repeat(unit, 5000)+`"`), &full))
+		var se *StatusError
+		require.ErrorAs(t, c.Call("X.Y", nil, nil), &se)
+		require.True(t, utf8.ValidString(se.Message), "offset %d", k)
+		require.True(t, strings.HasPrefix(full, se.Message), "offset %d: the start of the Err, ending %q", k, se.Message[len(se.Message)-12:])
+		require.Greater(t, len(se.Message), maxErrorMessage/2, "offset %d", k)
+		require.LessOrEqual(t, len(se.Message), maxErrorMessage, "offset %d", k)
+	}
 }

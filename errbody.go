@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 )
 
 const (
@@ -48,12 +49,14 @@ func readErrorMessage(body io.Reader) (string, error) {
 		var p []byte
 		if len(prefix) < maxErrorMessage {
 			if len(prefix) == cap(prefix) {
-				prefix = append(prefix, 0)[:len(prefix)]
+				// Most error answers fit in 512 bytes; one that does not
+				// gets room for the whole message at once.
+				prefix = append(make([]byte, 0, maxErrorMessage), prefix...)
 			}
-			p = prefix[len(prefix):min(cap(prefix), maxErrorMessage)]
+			p = prefix[len(prefix):cap(prefix)]
 		} else {
 			if scratch == nil {
-				scratch = make([]byte, 32<<10)
+				scratch = make([]byte, 8<<10)
 			}
 			p = scratch
 		}
@@ -306,6 +309,12 @@ func (s *errScanner) number(c byte) {
 	}
 }
 
+// isHighSurrogate reports whether esc is one of the escapes \uD800 to
+// \uDBFF: the first half of a character beyond U+FFFF.
+func isHighSurrogate(esc []byte) bool {
+	return esc[0] == '\\' && esc[1] == 'u' && esc[2]|0x20 == 'd' && strings.IndexByte("89abAB", esc[3]) >= 0
+}
+
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
@@ -375,7 +384,14 @@ func (s *errScanner) capture(c byte) {
 	case s.errValue && !s.curFull:
 		if len(s.cur) >= maxErrorMessage && s.state == sString && c != '"' && c&0xC0 != 0x80 {
 			s.curFull = true
+			if n := len(s.cur); n >= 6 && isHighSurrogate(s.cur[n-6:]) {
+				s.cur = s.cur[:n-6] // half of a pair would decode as U+FFFD
+			}
 			return
+		}
+		if len(s.cur) == cap(s.cur) && len(s.cur) >= 512 {
+			// Room for the longest message kept, and the escape it may end in.
+			s.cur = append(make([]byte, 0, maxErrorMessage+8), s.cur...)
 		}
 		s.cur = append(s.cur, c)
 	}

@@ -91,8 +91,12 @@ func (p *connPool) exchange(ctx context.Context, pc *pconn, uri, host string, bo
 		pc.conn.Close()
 		if cerr := ctx.Err(); cerr != nil {
 			// The deadline set to interrupt the I/O is no cause of its own.
-			// A writer still reading the caller's body is not waited for:
-			// it ends when that read returns (SendFile closes the reader).
+			// A writer still reading a body that may stall is not waited
+			// for: it ends when that read returns (SendFile closes the
+			// reader). One that reads memory ends at once.
+			if w != nil && body.size() >= 0 {
+				w.wait()
+			}
 			return nil, cerr
 		}
 		if w != nil {
@@ -132,9 +136,13 @@ func (p *connPool) exchange(ctx context.Context, pc *pconn, uri, host string, bo
 	keep := werr == nil && !resp.Close
 	if w != nil && !w.sentWhole() {
 		// The plugin answered before taking the whole body: stop sending
-		// it. The connection cannot carry another call.
+		// it. The connection cannot carry another call. A body in memory
+		// is done with before the call returns, so its caller may reuse it.
 		_ = pc.conn.SetWriteDeadline(pastDeadline)
 		keep = false
+		if body.size() >= 0 {
+			w.wait()
+		}
 	}
 	rb := &respBody{body: resp.Body, pc: pc, pool: p, stop: stop, keep: keep}
 	if resp.Body == http.NoBody {

@@ -154,6 +154,12 @@ func FuzzStatusError(f *testing.F) {
 		{307, ""},
 		{502, `{"Err": "a"} trailing`},
 		{500, "\xff\xfe binary"},
+		{500, `{"Trace": [1, -2.5e+3, true, null, {"Err": "nested"}], "eRr": "outer", "Err": null}`},
+		{409, `{"\u0045rr": "esc\"aped\n", "ERR": "last"} ` + "\n\t"},
+		{500, `{"Err": "x", "Err": 0}`},
+		{500, `[[[[{"Err": "deep"}]]]]`},
+		{500, `{"Err": "x",}`},
+		{500, `-0.0e-0`},
 	} {
 		f.Add(s.status, []byte("Content-Type: application/json\r\n"), []byte(s.body))
 	}

@@ -68,13 +68,13 @@ func TestHostileHugeAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var written atomic.Int64
+			chunk := []byte(strings.Repeat("e", 64<<10)) // not counted below
 			sock := filepath.Join(shortDir(t), "p.sock")
 			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Length", fmt.Sprint(gib))
 				w.WriteHeader(tt.status)
 				n, _ := io.WriteString(w, tt.prefix)
 				written.Add(int64(n))
-				chunk := []byte(strings.Repeat("e", 64<<10))
 				for written.Load() < gib {
 					n, err := w.Write(chunk)
 					written.Add(int64(n))
@@ -99,7 +99,8 @@ func TestHostileHugeAnswers(t *testing.T) {
 				assert.LessOrEqual(t, len(se.Message), 64<<10, "a bounded prefix")
 				assert.True(t, strings.HasPrefix(tt.prefix+strings.Repeat("e", len(se.Message)), se.Message), "a prefix of the body")
 			}
-			assert.Less(t, grew, uint64(64<<20), "allocated while reading a 1 GiB answer")
+			// Well under 1 MiB, the plugin's side of the socket included.
+			assert.Less(t, grew, uint64(512<<10), "allocated while reading a 1 GiB answer")
 			assert.Less(t, elapsed, 10*time.Second)
 			c.CloseIdleConnections()
 			assert.Less(t, written.Load(), int64(64<<20), "the connection did not carry the gigabyte")
