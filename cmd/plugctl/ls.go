@@ -30,7 +30,8 @@ func lsCommand() *command {
 		summary: "list the plugins found, whether they answer and what they implement",
 		doc: "List every plugin found in the plugin directories: where it was found, its address and, unless\n" +
 			"--no-activate, whether it answers, what it implements and how long activation took. Plugins\n" +
-			"are activated in parallel, each within --timeout (default 1s); a failure shows in its row.",
+			"are activated in parallel, each within --timeout (default 1s); a failure shows in its row, and\n" +
+			"makes the exit status 1 once every row is printed.",
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&f.noActivate, "no-activate", false, "only list what is found; do not contact the plugins")
 			fs.BoolVar(&f.json, "json", false, "print a JSON array instead of a table")
@@ -81,9 +82,29 @@ func (a *app) ls(ctx context.Context, f lsFlags) error {
 	if f.json {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		err = enc.Encode(rows)
+	} else {
+		err = a.lsTable(rows, !f.noActivate)
 	}
-	return a.lsTable(rows, !f.noActivate)
+	if err != nil {
+		return err
+	}
+	return failedRows(rows)
+}
+
+// failedRows is the error of a listing where some rows show a failure: the
+// rows say what failed, the exit status that something did.
+func failedRows(rows []lsRow) error {
+	failed := 0
+	for _, r := range rows {
+		if r.Error != "" {
+			failed++
+		}
+	}
+	if failed == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d plugins failed (see their rows)", failed, len(rows))
 }
 
 // lsOne describes one plugin, activating it within its own time bound so

@@ -43,7 +43,8 @@ func TestLs(t *testing.T) {
 	// --timeout, an unreachable plugin is reported at once, without a retry.
 	r := plugctlWith(t, env, "", func(a *app) { a.storeOptions = nil }, "--timeout", "1s", "ls")
 	assert.Less(t, time.Since(start), 5*time.Second, "plugins are activated in parallel, each within --timeout")
-	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Equal(t, exitFailure, r.code, r.stderr)
+	assert.Equal(t, "plugctl ls: 3 of 6 plugins failed (see their rows)\n", r.stderr)
 
 	header, rows := rowsByName(t, r.stdout)
 	assert.Regexp(t, `^NAME +SOURCE +ADDRESS +STATUS +TIME +IMPLEMENTS / ERROR$`, header)
@@ -65,14 +66,14 @@ func TestLs(t *testing.T) {
 	for name, row := range rows {
 		assert.Regexp(t, `^  (ok|error)`, row[col-2:], name)
 	}
-	assert.Empty(t, r.stderr)
 }
 
 func TestLsJSON(t *testing.T) {
 	t.Parallel()
 	env, _ := lsEnv(t)
 	r := plugctlWith(t, env, "", func(a *app) { a.storeOptions = nil }, "ls", "--json", "--timeout", "1s")
-	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Equal(t, exitFailure, r.code, r.stderr)
+	assert.Equal(t, "plugctl ls: 3 of 6 plugins failed (see their rows)\n", r.stderr, "stdout is the JSON alone")
 	var rows []lsRow
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rows), r.stdout)
 	require.Len(t, rows, 6)
@@ -99,14 +100,14 @@ func TestLsJSON(t *testing.T) {
 func TestLsNoActivate(t *testing.T) {
 	env, vol := lsEnv(t)
 	r := plugctl(t, env, "ls", "--no-activate")
-	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Equal(t, exitFailure, r.code, "the typo is a failure, found without contacting anyone")
 	header, rows := rowsByName(t, r.stdout)
 	assert.Regexp(t, `^NAME +SOURCE +ADDRESS +ERROR$`, header)
 	require.Len(t, rows, 6)
 	assert.Regexp(t, `^vol +\S+/vol.sock +\(socket\) +-$`, rows["vol"])
 	assert.Regexp(t, `^typo +\S+/typo.spec +- +Unknown protocol`, rows["typo"])
 	assert.Empty(t, vol.Requests(), "plugins are not contacted")
-	assert.Empty(t, r.stderr)
+	assert.Equal(t, "plugctl ls: 1 of 6 plugins failed (see their rows)\n", r.stderr)
 }
 
 func TestLsBoundsEachPluginToASecondByDefault(t *testing.T) {
@@ -117,10 +118,20 @@ func TestLsBoundsEachPluginToASecondByDefault(t *testing.T) {
 	start := time.Now()
 	r := plugctl(t, env, "ls")
 	assert.Less(t, time.Since(start), 5*time.Second)
-	require.Equal(t, exitOK, r.code)
+	require.Equal(t, exitFailure, r.code)
 	_, rows := rowsByName(t, r.stdout)
 	assert.Regexp(t, `error +1(\.\d+)?s +no answer within 1s$`, rows["hung"])
 	assert.Regexp(t, ` ok +.* VolumeDriver$`, rows["vol"])
+}
+
+func TestLsExitsZeroWhenEveryRowIsOK(t *testing.T) {
+	env := pluginstest.New(t)
+	env.ServeSocket("vol", "VolumeDriver")
+	env.ServeSpec("net", "NetworkDriver")
+	r := plugctl(t, env, "ls")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Len(t, lines(r.stdout), 3)
+	assert.Empty(t, r.stderr)
 }
 
 func TestLsEmpty(t *testing.T) {
