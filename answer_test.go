@@ -83,65 +83,56 @@ func TestActivationReturnsOnceTheManifestIsDecoded(t *testing.T) {
 	assert.Equal(t, []string{"VolumeDriver"}, p.Manifest.Implements)
 }
 
-// The engine's error text, from the Err field of JSON error answers far
-// larger than the 64 KiB kept of a raw one.
-func TestLargeJSONErrorAnswersKeepTheirErr(t *testing.T) {
+// errorAnswering serves a plugin that answers every call with a 500 and
+// the body its caller sets, and returns a client of it.
+func errorAnswering(t *testing.T) (*Client, *atomic.Value) {
+	var body atomic.Value
+	sock := filepath.Join(shortDir(t), "p.sock")
+	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, body.Load().(string))
+	}))
+	return testClient(t, "unix://"+sock, tlsconfig.Options{}), &body
+}
+
+// The engine's error text for JSON error answers far larger than the 64 KiB
+// kept of a raw one: their Err field when json.Unmarshal would find one,
+// else the raw text, cut at 64 KiB.
+func TestLargeJSONErrorAnswers(t *testing.T) {
+	trace := strings.Repeat("t", 100<<10)
+	raw := func(body string) string { return "VolumeDriver.Remove: " + body[:maxErrorMessage] }
 	tests := []struct {
 		name string
 		body string
 		want string
 	}{
-		{"a 100 KiB trace", `{"Err":"volume data is in use","Trace":"` + strings.Repeat("t", 100<<10) + `"}`,
+		{"a 100 KiB trace", `{"Err":"volume data is in use","Trace":"` + trace + `"}`,
 			"VolumeDriver.Remove: volume data is in use"},
 		{"Err after 1 MiB", `{"Trace":["` + strings.Repeat("frame ", 1<<20/6) + `", {"Err": "nested, not it"}], "err": "in use"}`,
 			"VolumeDriver.Remove: in use"},
-		{"the last Err counts", `{"Err":"first","Trace":"` + strings.Repeat("t", 100<<10) + `","ERR":"second"}` + "\n",
+		{"the last Err counts", `{"Err":"first","Trace":"` + trace + `","ERR":"second"}` + "\n",
 			"VolumeDriver.Remove: second"},
-		{"null leaves Err", `{"Err":"kept","Trace":"` + strings.Repeat("t", 100<<10) + `","Err":null}`,
+		{"null leaves Err", `{"Err":"kept","Trace":"` + trace + `","Err":null}`,
 			"VolumeDriver.Remove: kept"},
-		{"escaped name and value", `{"\u0045rr":"caf\u00e9 \"x\"","Trace":"` + strings.Repeat("t", 100<<10) + `"}`,
+		{"escaped name and value", `{"\u0045rr":"caf\u00e9 \"x\"","Trace":"` + trace + `"}`,
 			`VolumeDriver.Remove: café "x"`},
+		{"Err not a string", `{"Err":42,"Trace":"` + trace + `"}`, ""},
+		{"garbage after the object", `{"Err":"x","Trace":"` + trace + `"} and more`, ""},
+		{"an array", `["Err","` + trace + `"]`, ""},
+		{"empty Err", `{"Err":"","Trace":"` + trace + `"}`, ""},
+		{"cut short", `{"Err":"x","Trace":"` + trace, ""},
 	}
+	c, body := errorAnswering(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sock := filepath.Join(shortDir(t), "p.sock")
-			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(http.StatusInternalServerError)
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("VolumeDriver.Remove", nil, nil)
+			if tt.want == "" {
+				tt.want = raw(tt.body)
+			}
+			body.Store(tt.body)
+			err := c.Call("VolumeDriver.Remove", nil, nil)
 			var se *StatusError
 			require.ErrorAs(t, err, &se)
 			assert.Equal(t, tt.want, err.Error())
-		})
-	}
-}
-
-// Error answers that are not the JSON the engine reads keep the engine's
-// raw text, cut at 64 KiB, however large the JSON around them.
-func TestLargeErrorAnswersThatAreNotAnErr(t *testing.T) {
-	trace := strings.Repeat("t", 100<<10)
-	tests := []struct {
-		name string
-		body string
-	}{
-		{"Err not a string", `{"Err":42,"Trace":"` + trace + `"}`},
-		{"garbage after the object", `{"Err":"x","Trace":"` + trace + `"} and more`},
-		{"an array", `["Err","` + trace + `"]`},
-		{"empty Err", `{"Err":"","Trace":"` + trace + `"}`},
-		{"cut short", `{"Err":"x","Trace":"` + trace},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			sock := filepath.Join(shortDir(t), "p.sock")
-			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(http.StatusInternalServerError)
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("X.Y", nil, nil)
-			var se *StatusError
-			require.ErrorAs(t, err, &se)
-			assert.Equal(t, tt.body[:maxErrorMessage], se.Message)
 		})
 	}
 }
@@ -226,17 +217,12 @@ func TestDecodedAnswersAreBounded(t *testing.T) {
 // engine's, valid UTF-8, wherever the bound falls.
 func TestLongErrIsCutCleanly(t *testing.T) {
 	const unit = `données \"é\" \u00e9\ud83d\ude00 ` // escapes and multi-byte characters
-	var pad atomic.Int32
-	sock := filepath.Join(shortDir(t), "p.sock")
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = io.WriteString(w, `{"Err":"`+strings.Repeat("x", int(pad.Load()))+strings.Repeat(unit, 5000)+`"}`)
-	}))
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+	c, body := errorAnswering(t)
 	for k := 0; k <= len(unit); k++ { // the bound falls on every byte of the unit
-		pad.Store(int32(k))
+		long := `"` + strings.Repeat("x", k) + strings.Repeat(unit, 5000) + `"`
+		body.Store(`{"Err":` + long + `}`)
 		var full string
-		require.NoError(t, json.Unmarshal([]byte(`"`+strings.Repeat("x", k)+strings.Repeat(unit, 5000)+`"`), &full))
+		require.NoError(t, json.Unmarshal([]byte(long), &full))
 		var se *StatusError
 		require.ErrorAs(t, c.Call("X.Y", nil, nil), &se)
 		require.True(t, utf8.ValidString(se.Message), "offset %d", k)

@@ -63,47 +63,23 @@ func serveRaw(t *testing.T, answer func(*exchange)) (string, *recorder) {
 	l, addr := plugAts[0].listen(t)
 	r := &recorder{conns: make(map[net.Conn]bool)}
 	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	r.serve(t, l, func(c net.Conn) {
+		br := bufio.NewReader(c)
 		for {
-			c, err := l.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			if !r.track(c) {
-				c.Close()
+			r.mu.Lock()
+			r.reqs = append(r.reqs, recorded{req: req})
+			r.mu.Unlock()
+			x := &exchange{conn: c, req: req, done: done}
+			answer(x)
+			if x.closed {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer r.untrack(c)
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					r.mu.Lock()
-					r.reqs = append(r.reqs, recorded{req: req})
-					r.mu.Unlock()
-					x := &exchange{conn: c, req: req, done: done}
-					answer(x)
-					if x.closed {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	t.Cleanup(func() {
-		close(done)
-		l.Close()
-		r.closeConns()
-		wg.Wait()
-	})
+	}, func() { close(done) })
 	return addr, r
 }
 

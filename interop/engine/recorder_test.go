@@ -46,6 +46,14 @@ func rawResponse(status int, contentType, body string) string {
 // serveRecorder serves a recorder on l until the test ends.
 func serveRecorder(t *testing.T, l net.Listener, answer func(*http.Request) string) *recorder {
 	r := &recorder{answer: answer, conns: make(map[net.Conn]bool)}
+	r.serve(t, l, func(c net.Conn) { r.serveConn(t, c) }, nil)
+	return r
+}
+
+// serve accepts connections on l and serves each with conn, in a goroutine
+// of its own, until the test ends; then it runs stop, if set, closes l and
+// every connection still open, and waits for them.
+func (r *recorder) serve(t *testing.T, l net.Listener, conn func(net.Conn), stop func()) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -63,16 +71,18 @@ func serveRecorder(t *testing.T, l net.Listener, answer func(*http.Request) stri
 			go func() {
 				defer wg.Done()
 				defer r.untrack(c)
-				r.serveConn(t, c)
+				conn(c)
 			}()
 		}
 	}()
 	t.Cleanup(func() {
+		if stop != nil {
+			stop()
+		}
 		l.Close()
 		r.closeConns()
 		wg.Wait()
 	})
-	return r
 }
 
 // track registers an open connection, unless the recorder is closing.
