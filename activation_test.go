@@ -16,15 +16,11 @@ import (
 // noFlights reports whether, within a few seconds, the store has no
 // activation in progress: what GetAll left running has ended.
 func noFlights(s *Store) bool {
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	return settles(func() bool {
 		s.mu.Lock()
-		n := len(s.flights)
-		s.mu.Unlock()
-		if n == 0 {
-			return true
-		}
-	}
-	return false
+		defer s.mu.Unlock()
+		return len(s.flights) == 0
+	})
 }
 
 // A plugin slower to activate than GetAll waits is not lost: its

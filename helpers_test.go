@@ -404,14 +404,20 @@ func rawPlugin(t *testing.T, answer func(conn net.Conn, n int, req *http.Request
 	return "unix://" + sock, conns
 }
 
-// goroutinesSettle reports whether, within a few seconds, no more
-// goroutines run than base. It polls in the calling goroutine: a condition
-// run by require.Eventually would count the goroutine that runs it.
-func goroutinesSettle(base int) bool {
+// settles reports whether cond holds within a few seconds. It polls in the
+// calling goroutine: a condition run by require.Eventually would count,
+// among goroutines, the one that runs it.
+func settles(cond func() bool) bool {
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if runtime.NumGoroutine() <= base {
+		if cond() {
 			return true
 		}
 	}
 	return false
+}
+
+// goroutinesSettle reports whether, within a few seconds, no more
+// goroutines run than base.
+func goroutinesSettle(base int) bool {
+	return settles(func() bool { return runtime.NumGoroutine() <= base })
 }
