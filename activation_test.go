@@ -128,13 +128,13 @@ func TestGetOfAHungPluginEndsWithinTheLookupBudget(t *testing.T) {
 func TestActivationBound(t *testing.T) {
 	tests := []struct {
 		name string
-		opts []Option
+		opts []StoreOption
 		want time.Duration
 	}{
 		{"default: the engine's 30s", nil, 30 * time.Second},
-		{"the lookup budget", []Option{WithLookupRetryBudget(5 * time.Second)}, 5 * time.Second},
-		{"no lookup retries: the call budget", []Option{WithLookupRetryBudget(0), WithCallRetryBudget(time.Second)}, time.Second},
-		{"no retries at all: still bounded", []Option{WithLookupRetryBudget(0), WithCallRetryBudget(0)}, DefaultRetryBudget},
+		{"the lookup budget", []StoreOption{WithLookupRetryBudget(5 * time.Second)}, 5 * time.Second},
+		{"no lookup retries: the call budget", []StoreOption{WithLookupRetryBudget(0), WithCallRetryBudget(time.Second)}, time.Second},
+		{"no retries at all: still bounded", []StoreOption{WithLookupRetryBudget(0), WithCallRetryBudget(0)}, DefaultRetryBudget},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

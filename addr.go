@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 )
@@ -18,9 +17,6 @@ const dummyHost = "plugin.moby.localhost"
 
 // dialTimeout bounds one connection attempt, as in the engine.
 const dialTimeout = 10 * time.Second
-
-// maxUnixPath is the longest path a UNIX socket address can hold.
-var maxUnixPath = len(syscall.RawSockaddrUnix{}.Path)
 
 // errUnknownProtocol keeps the engine's wording for an address whose scheme
 // is missing or not one of unix, tcp, http, https and npipe.

@@ -152,7 +152,7 @@ func TestErrorAnswerHeldOpenReturnsOnceItsJSONIsWhole(t *testing.T) {
 // error naming it, at once and in bounded memory. Stream is not bounded.
 func TestDecodedAnswersAreBounded(t *testing.T) {
 	assert.GreaterOrEqual(t, DefaultMaxAnswerSize, 64<<20, "room for any real List")
-	assert.Equal(t, int64(DefaultMaxAnswerSize), newConfig(nil).maxAnswer)
+	assert.Equal(t, int64(DefaultMaxAnswerSize), newConfig[Option](nil).maxAnswer)
 
 	const gib = 1 << 30
 	var written atomic.Int64

@@ -19,7 +19,7 @@ import (
 // VersionMimetype is the Content-Type the engine sends to plugins.
 const VersionMimetype = transport.VersionMimetype
 
-// Client represents a plugin client.
+// Client calls one plugin's methods.
 //
 // It sends calls as HTTP POST requests over the plugin's UNIX socket, TCP
 // or TLS connection, keeps connections alive between calls, and retries a
@@ -33,13 +33,14 @@ type Client struct {
 	cfg    *config
 }
 
-// NewClient creates a new plugin client (http).
+// NewClient returns a client of the plugin at addr, with the engine's
+// defaults: retries for up to 30 seconds, no timeout.
 //
 // addr is unix:///path, tcp://host:port, http://host:port,
 // https://host:port or npipe:////./pipe/name; tlsConfig is used for https
 // only. The error says what is wrong with addr or tlsConfig.
 func NewClient(addr string, tlsConfig tlsconfig.Options) (*Client, error) {
-	return newClient(addr, tlsConfig, "", newConfig(nil))
+	return newClient(addr, tlsConfig, "", newConfig[Option](nil))
 }
 
 // NewClientWithTimeout is NewClient with every call bounded by timeout as a
@@ -78,7 +79,7 @@ func newClient(addr string, tlsOpts tlsconfig.Options, plugin string, cfg *confi
 	}, nil
 }
 
-// RequestOpts is the set of options that can be passed into a request
+// RequestOpts is what CallWithOptions's options set for one call.
 type RequestOpts struct {
 	// Timeout bounds the call as a whole, retries and reading the answer
 	// included; zero keeps the client's default.
@@ -87,7 +88,8 @@ type RequestOpts struct {
 	NoResend bool
 }
 
-// WithRequestTimeout sets a timeout duration for plugin requests
+// WithRequestTimeout bounds one call as a whole, retries and reading the
+// answer included, to t (overriding the client's WithTimeout).
 func WithRequestTimeout(t time.Duration) func(*RequestOpts) {
 	return func(o *RequestOpts) { o.Timeout = t }
 }
@@ -113,8 +115,9 @@ func (c *Client) opts() callOpts {
 	return callOpts{timeout: c.cfg.callTimeout, noResend: c.cfg.noResend}
 }
 
-// Call calls the specified method with the specified arguments for the plugin.
-// It will retry for 30 seconds if a failure occurs when calling.
+// Call calls serviceMethod (e.g. "VolumeDriver.Mount") with args and
+// decodes the answer into ret, retrying for up to 30 seconds while the
+// plugin cannot be reached.
 //
 // args is sent JSON-encoded (nothing when nil) to /<serviceMethod>, and the
 // answer is decoded into ret unless ret is nil. An answer other than 200 is
@@ -124,7 +127,8 @@ func (c *Client) Call(serviceMethod string, args interface{}, ret interface{}) e
 	return c.call(context.Background(), serviceMethod, args, ret, c.opts())
 }
 
-// CallWithOptions is just like call except it takes options
+// CallWithOptions is Call with options for this call alone:
+// WithRequestTimeout and WithRequestNoResend.
 func (c *Client) CallWithOptions(serviceMethod string, args interface{}, ret interface{}, opts ...func(*RequestOpts)) error {
 	var ro RequestOpts
 	for _, o := range opts {
@@ -163,7 +167,9 @@ func (c *Client) call(ctx context.Context, method string, args, ret any, o callO
 	return c.decode(ctx, method, body, ret)
 }
 
-// Stream calls the specified method with the specified arguments for the plugin and returns the response body
+// Stream calls serviceMethod with args (nil is sent as null, as the
+// engine does) and returns the answer's body unread and unbounded, for
+// answers too large to decode at once; the caller must close it.
 func (c *Client) Stream(serviceMethod string, args interface{}) (io.ReadCloser, error) {
 	return c.StreamContext(context.Background(), serviceMethod, args)
 }
@@ -185,7 +191,8 @@ func (c *Client) StreamContext(ctx context.Context, serviceMethod string, args i
 	return &streamBody{body: body, ctx: ctx, cancel: cancel}, nil
 }
 
-// SendFile calls the specified method, and passes through the IO stream
+// SendFile calls serviceMethod with data as the request body, streamed,
+// and decodes the answer into ret unless ret is nil.
 //
 // data is streamed as the request body, with a Content-Length when it is a
 // *bytes.Buffer, *bytes.Reader or *strings.Reader and chunked otherwise,

@@ -796,17 +796,15 @@ func TestNamedPipesOutsideWindows(t *testing.T) {
 func TestNoRetryPastTheDeadline(t *testing.T) {
 	stale := filepath.Join(shortDir(t), "stale.sock")
 	var seen retries
-	c, err := NewClientWithOptions("unix://"+stale, tlsconfig.Options{}, WithLogger(quietLogger()),
-		WithRetryObserver(seen.observe))
-	require.NoError(t, err)
+	clk := newFakeClock()
+	c := testClient(t, "unix://"+stale, tlsconfig.Options{}, withClock(clk), WithRetryObserver(seen.observe))
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
-	start := time.Now()
-	err = c.CallContext(ctx, "X.Y", nil, nil)
+	err := c.CallContext(ctx, "X.Y", nil, nil)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.ErrorIs(t, err, syscall.ENOENT, "the last cause is kept")
 	// The first wait (1s) fits before the deadline, the second (2s) does not:
 	// one retry, and no wait for an attempt that could not happen.
 	assert.Equal(t, []time.Duration{time.Second}, seen.Waits())
-	assert.Less(t, time.Since(start), 1400*time.Millisecond)
+	assert.Equal(t, []time.Duration{time.Second}, clk.Sleeps(), "the clock's time, not the real one, decides")
 }

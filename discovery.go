@@ -31,28 +31,32 @@ type LocalRegistry struct {
 	socketsDir string
 	specsDirs  []string
 	logger     logrus.FieldLogger
+	// order is every place a plugin may be found, in lookup order.
+	order []place
 }
 
-// RegistryOption configures a LocalRegistry.
-type RegistryOption func(*LocalRegistry)
+// RegistryOption configures a LocalRegistry: WithSocketsDir, WithSpecsDirs
+// and WithLogger.
+type RegistryOption interface {
+	applyRegistry(*LocalRegistry)
+}
+
+// registryOption is a RegistryOption that only a registry takes.
+type registryOption func(*LocalRegistry)
+
+func (o registryOption) applyRegistry(r *LocalRegistry) { o(r) }
 
 // WithSocketsDir sets the directory searched for NAME.sock and
 // NAME/NAME.sock (default /run/docker/plugins; none on Windows). An empty
 // dir disables socket discovery.
 func WithSocketsDir(dir string) RegistryOption {
-	return func(r *LocalRegistry) { r.socketsDir = dir }
+	return registryOption(func(r *LocalRegistry) { r.socketsDir = dir })
 }
 
 // WithSpecsDirs replaces the spec directories, searched in the order given
 // (default SpecsPaths()). No dirs disables spec file discovery.
 func WithSpecsDirs(dirs ...string) RegistryOption {
-	return func(r *LocalRegistry) { r.specsDirs = slices.Clone(dirs) }
-}
-
-// WithRegistryLogger sets where Plugins logs the plugins it skips because
-// their spec file is unusable (default: logrus's standard logger).
-func WithRegistryLogger(l logrus.FieldLogger) RegistryOption {
-	return func(r *LocalRegistry) { r.logger = l }
+	return registryOption(func(r *LocalRegistry) { r.specsDirs = slices.Clone(dirs) })
 }
 
 // NewLocalRegistry returns a registry over the given directories, by default
@@ -61,12 +65,13 @@ func NewLocalRegistry(opts ...RegistryOption) *LocalRegistry {
 	r := &LocalRegistry{socketsDir: defaultSocketsDir, specsDirs: specsPaths()}
 	for _, o := range opts {
 		if o != nil {
-			o(r)
+			o.applyRegistry(r)
 		}
 	}
 	if r.logger == nil {
 		r.logger = logrus.StandardLogger()
 	}
+	r.order = lookupOrder(r.socketsDir, r.specsDirs)
 	return r
 }
 
@@ -84,28 +89,48 @@ func (r *LocalRegistry) SocketsDir() string { return r.socketsDir }
 // SpecsDirs returns the directories searched for spec files, in order.
 func (r *LocalRegistry) SpecsDirs() []string { return slices.Clone(r.specsDirs) }
 
-// candidate is a path where a plugin may be found.
-type candidate struct {
-	path   string
-	socket bool
+// place is where in a directory a plugin called NAME may be: NAME+ext, or
+// NAME/NAME+ext when nested.
+type place struct {
+	dir    string
+	ext    string
+	nested bool
+	socket bool // a UNIX socket; otherwise a spec file
 }
 
-// candidates lists, in lookup order, where the plugin called name may be.
-func (r *LocalRegistry) candidates(name string) []candidate {
-	out := make([]candidate, 0, 2+4*len(r.specsDirs))
-	if r.socketsDir != "" {
-		out = append(out,
-			candidate{filepath.Join(r.socketsDir, name+".sock"), true},
-			candidate{filepath.Join(r.socketsDir, name, name+".sock"), true})
-	}
-	for _, dir := range r.specsDirs {
-		for _, ext := range [...]string{".spec", ".json"} {
-			out = append(out,
-				candidate{path: filepath.Join(dir, name+ext)},
-				candidate{path: filepath.Join(dir, name, name+ext)})
+// The lookup order within a sockets directory and within a spec directory,
+// as the engine has it. It is written here only: lookups, listings and
+// the paths they report all follow lookupOrder.
+var (
+	socketLayout = []place{{ext: ".sock", socket: true}, {ext: ".sock", nested: true, socket: true}}
+	specLayout   = []place{{ext: ".spec"}, {ext: ".spec", nested: true}, {ext: ".json"}, {ext: ".json", nested: true}}
+)
+
+// lookupOrder lists the places of the sockets directory, then of each spec
+// directory in turn.
+func lookupOrder(socketsDir string, specsDirs []string) []place {
+	var order []place
+	add := func(dir string, layout []place) {
+		for _, p := range layout {
+			p.dir = dir
+			order = append(order, p)
 		}
 	}
-	return out
+	if socketsDir != "" {
+		add(socketsDir, socketLayout)
+	}
+	for _, dir := range specsDirs {
+		add(dir, specLayout)
+	}
+	return order
+}
+
+// path is the place's path for the plugin called name.
+func (p place) path(name string) string {
+	if p.nested {
+		return filepath.Join(p.dir, name, name+p.ext)
+	}
+	return filepath.Join(p.dir, name+p.ext)
 }
 
 // SearchPaths returns every path where the plugin called name is looked
@@ -115,10 +140,9 @@ func (r *LocalRegistry) SearchPaths(name string) ([]string, error) {
 	if err := validateName(name); err != nil {
 		return nil, err
 	}
-	cs := r.candidates(name)
-	paths := make([]string, len(cs))
-	for i, c := range cs {
-		paths[i] = c.path
+	paths := make([]string, len(r.order))
+	for i, p := range r.order {
+		paths[i] = p.path(name)
 	}
 	return paths, nil
 }
@@ -131,13 +155,13 @@ func (r *LocalRegistry) Plugin(name string) (*Plugin, error) {
 	if err := validateName(name); err != nil {
 		return nil, err
 	}
-	cs := r.candidates(name)
-	for i, c := range cs {
-		fi, err := os.Stat(c.path)
-		if c.socket {
+	for i, pl := range r.order {
+		path := pl.path(name)
+		fi, err := os.Stat(path)
+		if pl.socket {
 			// Like the engine: anything but a socket here is not a plugin.
 			if err == nil && fi.Mode().Type() == fs.ModeSocket {
-				return newSocketPlugin(name, c.path), nil
+				return newSocketPlugin(name, path), nil
 			}
 			continue
 		}
@@ -145,21 +169,21 @@ func (r *LocalRegistry) Plugin(name string) (*Plugin, error) {
 			if r.skippable(err) {
 				continue
 			}
-			return nil, r.lookupError(name, cs[:i+1], fmt.Errorf("spec file %s: %w", c.path, err))
+			return nil, r.lookupError(name, r.order[:i+1], fmt.Errorf("spec file %s: %w", path, err))
 		}
-		p, err := readSpec(name, c.path)
+		p, err := readSpec(name, path)
 		if err != nil {
-			return nil, r.lookupError(name, cs[:i+1], err)
+			return nil, r.lookupError(name, r.order[:i+1], err)
 		}
 		return p, nil
 	}
-	return nil, r.lookupError(name, cs, ErrNotFound)
+	return nil, r.lookupError(name, r.order, ErrNotFound)
 }
 
-func (r *LocalRegistry) lookupError(name string, searched []candidate, err error) error {
+func (r *LocalRegistry) lookupError(name string, searched []place, err error) error {
 	paths := make([]string, len(searched))
-	for i, c := range searched {
-		paths[i] = c.path
+	for i, p := range searched {
+		paths[i] = p.path(name)
 	}
 	return &LookupError{Name: name, Searched: paths, Err: err}
 }
@@ -207,8 +231,9 @@ func (r *LocalRegistry) Plugins() ([]*Plugin, error) {
 	files = slices.CompactFunc(files, func(a, b found) bool { return a.name == b.name })
 	out := make([]*Plugin, 0, len(files))
 	for _, f := range files {
-		path := r.pathOf(f)
-		if f.rank < 2 {
+		pl := r.order[f.rank]
+		path := pl.path(f.name)
+		if pl.socket {
 			out = append(out, newSocketPlugin(f.name, path))
 			continue
 		}
@@ -222,29 +247,11 @@ func (r *LocalRegistry) Plugins() ([]*Plugin, error) {
 	return out, nil
 }
 
-// found is a plugin file: the plugin's name and the file's rank in lookup
-// order, which says where the file is (see pathOf). Kept small, as scan
-// sorts many of them.
+// found is a plugin file: the plugin's name and the file's rank, its
+// place's index in the lookup order. Kept small, as scan sorts many.
 type found struct {
 	name string
 	rank int
-}
-
-// pathOf returns the path of a plugin file: its rank is its index in the
-// candidates of its name.
-func (r *LocalRegistry) pathOf(f found) string {
-	if f.rank < 2 {
-		if f.rank == 0 {
-			return filepath.Join(r.socketsDir, f.name+".sock")
-		}
-		return filepath.Join(r.socketsDir, f.name, f.name+".sock")
-	}
-	dir, i := r.specsDirs[(f.rank-2)/4], (f.rank-2)%4
-	ext := [...]string{".spec", ".json"}[i/2]
-	if i%2 == 0 {
-		return filepath.Join(dir, f.name+ext)
-	}
-	return filepath.Join(dir, f.name, f.name+ext)
 }
 
 // scan returns, in no order, every file through which a plugin can be
@@ -252,56 +259,49 @@ func (r *LocalRegistry) pathOf(f found) string {
 // directory and a sort, not n lookups.
 func (r *LocalRegistry) scan() ([]found, error) {
 	var all []found // of plugin files, ranked
-	offer := func(f found) {
-		if validateName(f.name) == nil {
-			all = append(all, f)
+	for start := 0; start < len(r.order); {
+		// The places of one directory follow each other: read it once.
+		dir, end := r.order[start].dir, start
+		for end < len(r.order) && r.order[end].dir == dir {
+			end++
 		}
-	}
-
-	// Ranks follow the order of candidates(): X.sock, X/X.sock, then for
-	// each spec directory X.spec, X/X.spec, X.json, X/X.json.
-	if r.socketsDir != "" {
-		entries, err := r.readDir(r.socketsDir)
-		if err != nil {
-			return nil, err
-		}
-		all = slices.Grow(all, len(entries))
-		for _, e := range entries {
-			typ := entryType(e, r.socketsDir)
-			if name, ok := strings.CutSuffix(e.Name(), ".sock"); ok && typ == fs.ModeSocket {
-				offer(found{name, 0})
-			}
-			if typ == fs.ModeDir {
-				sub := filepath.Join(r.socketsDir, e.Name(), e.Name()+".sock")
-				if fi, err := os.Stat(sub); err == nil && fi.Mode().Type() == fs.ModeSocket {
-					offer(found{e.Name(), 1})
-				}
-			}
-		}
-	}
-	for i, dir := range r.specsDirs {
 		entries, err := r.readDir(dir)
 		if err != nil {
 			return nil, err
 		}
-		base := 2 + 4*i
 		all = slices.Grow(all, len(entries))
 		for _, e := range entries {
 			typ := entryType(e, dir)
-			for j, ext := range [...]string{".spec", ".json"} {
-				if name, ok := strings.CutSuffix(e.Name(), ext); ok && typ != fs.ModeIrregular {
-					offer(found{name, base + 2*j})
-				}
-				if typ == fs.ModeDir {
-					sub := filepath.Join(dir, e.Name(), e.Name()+ext)
-					if _, err := os.Stat(sub); err == nil || !r.skippable(err) {
-						offer(found{e.Name(), base + 2*j + 1})
-					}
+			for rank := start; rank < end; rank++ {
+				if name, ok := r.nameAt(r.order[rank], e, typ); ok && validateName(name) == nil {
+					all = append(all, found{name, rank})
 				}
 			}
 		}
+		start = end
 	}
 	return all, nil
+}
+
+// nameAt returns the name of the plugin that directory entry e, of type
+// typ, makes findable at place p, if it makes one: a lookup of that name
+// would find the file there.
+func (r *LocalRegistry) nameAt(p place, e fs.DirEntry, typ fs.FileMode) (string, bool) {
+	if !p.nested {
+		name, ok := strings.CutSuffix(e.Name(), p.ext)
+		if p.socket {
+			return name, ok && typ == fs.ModeSocket
+		}
+		return name, ok && typ != fs.ModeIrregular
+	}
+	if typ != fs.ModeDir {
+		return "", false
+	}
+	fi, err := os.Stat(p.path(e.Name()))
+	if p.socket {
+		return e.Name(), err == nil && fi.Mode().Type() == fs.ModeSocket
+	}
+	return e.Name(), err == nil || !r.skippable(err)
 }
 
 // readDir lists dir, unsorted (scan sorts what it finds); a missing

@@ -8,7 +8,8 @@ import (
 )
 
 var (
-	// ErrNotFound plugin not found
+	// ErrNotFound is matched by the error of a lookup that found no plugin
+	// of the name asked for.
 	//
 	// Every error that means a plugin could not be found by name satisfies
 	// errors.Is(err, ErrNotFound), including the error for a name that can

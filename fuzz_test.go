@@ -69,7 +69,7 @@ func checkSpec(t *testing.T, p *Plugin) {
 	}
 	checkEndpoint(t, p.Addr, ep)
 	// Without the TLS files the spec names: the fuzzer must not read arbitrary paths.
-	if _, err := newClient(p.Addr, tlsconfig.Options{InsecureSkipVerify: true}, p.Name, newConfig(nil)); err != nil {
+	if _, err := newClient(p.Addr, tlsconfig.Options{InsecureSkipVerify: true}, p.Name, newConfig[Option](nil)); err != nil {
 		t.Fatalf("no client for accepted address %q: %v", p.Addr, err)
 	}
 }

@@ -49,7 +49,7 @@ func quietLogger() logrus.FieldLogger {
 
 // withClock replaces the clock, for tests of back-off and budgets.
 func withClock(c clock) Option {
-	return func(cfg *config) { cfg.clock = c }
+	return clientOption(func(cfg *config) { cfg.clock = c })
 }
 
 // fakeClock advances by the waits it is asked to sleep, instantly.
@@ -60,7 +60,9 @@ type fakeClock struct {
 	onSleep func(n int) // called after the n-th sleep (1-based), outside the lock
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_700_000_000, 0)} }
+// newFakeClock starts at the real time, so that a context's deadline is as
+// far from it as from the real clock, then moves only by the waits asked.
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Now()} }
 
 func (f *fakeClock) Now() time.Time {
 	f.mu.Lock()
@@ -224,13 +226,13 @@ func newEnv(t testing.TB) env {
 }
 
 func (e env) registry() *LocalRegistry {
-	return NewLocalRegistry(WithSocketsDir(e.sockets), WithSpecsDirs(e.specs[:]...), WithRegistryLogger(quietLogger()))
+	return NewLocalRegistry(WithSocketsDir(e.sockets), WithSpecsDirs(e.specs[:]...), WithLogger(quietLogger()))
 }
 
 // store returns a quiet store over the env with a fake clock, so that
 // retries cost no time, unless opts say otherwise.
-func (e env) store(opts ...Option) *Store {
-	return NewStore(e.registry(), append([]Option{WithLogger(quietLogger()), withClock(newFakeClock())}, opts...)...)
+func (e env) store(opts ...StoreOption) *Store {
+	return NewStore(e.registry(), append([]StoreOption{WithLogger(quietLogger()), withClock(newFakeClock())}, opts...)...)
 }
 
 // socket returns the path of NAME.sock in the sockets directory.

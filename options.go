@@ -59,9 +59,31 @@ type RetryEvent struct {
 	Err error
 }
 
-// Option configures a Store or a Client. Options that concern only stores
-// (lookups, GetAll) are ignored by clients.
-type Option func(*config)
+// Option configures a Client. Passed to NewStore, it configures every
+// client the store makes, and the store's own lookups where it says so.
+type Option interface {
+	StoreOption
+	// takenByClients marks the options a client takes.
+	takenByClients()
+}
+
+// StoreOption configures a Store: every Option, and the options that
+// concern only a store's lookups and GetAll (WithLookupRetryBudget,
+// WithGetAllTimeout), which a client does not take.
+type StoreOption interface {
+	apply(*config)
+}
+
+// clientOption is an Option.
+type clientOption func(*config)
+
+func (o clientOption) apply(c *config) { o(c) }
+func (clientOption) takenByClients()   {}
+
+// storeOption is a StoreOption that is not an Option.
+type storeOption func(*config)
+
+func (o storeOption) apply(c *config) { o(c) }
 
 // config holds what options set. It is immutable once built, so clients and
 // stores share it without locking.
@@ -78,7 +100,7 @@ type config struct {
 	clock         clock
 }
 
-func newConfig(opts []Option) *config {
+func newConfig[O StoreOption](opts []O) *config {
 	c := &config{
 		backoff:       DefaultBackoff,
 		lookupBudget:  DefaultRetryBudget,
@@ -88,8 +110,8 @@ func newConfig(opts []Option) *config {
 		clock:         realClock{},
 	}
 	for _, o := range opts {
-		if o != nil {
-			o(c)
+		if any(o) != nil {
+			o.apply(c)
 		}
 	}
 	if c.logger == nil {
@@ -101,11 +123,11 @@ func newConfig(opts []Option) *config {
 // WithBackoff sets the wait between retries of lookups and calls
 // (default DefaultBackoff). A nil Backoff keeps the default.
 func WithBackoff(b Backoff) Option {
-	return func(c *config) {
+	return clientOption(func(c *config) {
 		if b != nil {
 			c.backoff = b
 		}
-	}
+	})
 }
 
 // WithLookupRetryBudget sets how long Get keeps looking for a plugin that is
@@ -117,8 +139,8 @@ func WithBackoff(b Backoff) Option {
 // answers its handshake fails Get after this long. With no lookup retries,
 // the call retry budget bounds Get instead, or DefaultRetryBudget if that
 // is zero too.
-func WithLookupRetryBudget(d time.Duration) Option {
-	return func(c *config) { c.lookupBudget = max(d, 0) }
+func WithLookupRetryBudget(d time.Duration) StoreOption {
+	return storeOption(func(c *config) { c.lookupBudget = max(d, 0) })
 }
 
 // activationBound is how long Get may take as a whole (see
@@ -137,25 +159,25 @@ func (c *config) activationBound() time.Duration {
 // reach (default DefaultRetryBudget), with the same rule as
 // WithLookupRetryBudget. Zero or less: no retry.
 func WithCallRetryBudget(d time.Duration) Option {
-	return func(c *config) { c.callBudget = max(d, 0) }
+	return clientOption(func(c *config) { c.callBudget = max(d, 0) })
 }
 
 // WithGetAllTimeout bounds how long GetAll waits for plugins it has to
 // activate (default DefaultGetAllTimeout); plugins that do not answer in
 // time are logged and left out. Zero or less keeps the default.
-func WithGetAllTimeout(d time.Duration) Option {
-	return func(c *config) {
+func WithGetAllTimeout(d time.Duration) StoreOption {
+	return storeOption(func(c *config) {
 		if d > 0 {
 			c.getAllTimeout = d
 		}
-	}
+	})
 }
 
 // WithTimeout bounds every call as a whole, retries and reading the answer
 // included (default: no bound other than the retry budget and the caller's
 // context). WithRequestTimeout overrides it for one call.
 func WithTimeout(d time.Duration) Option {
-	return func(c *config) { c.callTimeout = max(d, 0) }
+	return clientOption(func(c *config) { c.callTimeout = max(d, 0) })
 }
 
 // WithNoResend makes every call of a client (or of a store's plugins)
@@ -166,7 +188,7 @@ func WithTimeout(d time.Duration) Option {
 // default, as in the engine, a call whose plugin dropped the connection
 // without an answer is sent again. WithRequestNoResend sets it for one call.
 func WithNoResend() Option {
-	return func(c *config) { c.noResend = true }
+	return clientOption(func(c *config) { c.noResend = true })
 }
 
 // WithMaxAnswerSize bounds what Call, CallRaw, SendFile and activation read
@@ -174,11 +196,11 @@ func WithNoResend() Option {
 // matching *AnswerTooLargeError. Zero or less keeps the default. Stream
 // reads answers of any size.
 func WithMaxAnswerSize(n int64) Option {
-	return func(c *config) {
+	return clientOption(func(c *config) {
 		if n > 0 {
 			c.maxAnswer = n
 		}
-	}
+	})
 }
 
 // WithRetryObserver registers fn to be called, synchronously, before every
@@ -186,14 +208,24 @@ func WithMaxAnswerSize(n int64) Option {
 // new connection after a kept-alive one failed (Wait is then zero); a
 // program can use it to show progress or count retries. fn must not block.
 func WithRetryObserver(fn func(RetryEvent)) Option {
-	return func(c *config) { c.observer = fn }
+	return clientOption(func(c *config) { c.observer = fn })
 }
 
-// WithLogger sets where retries (warning level) and skipped plugins are
-// logged (default: logrus's standard logger).
-func WithLogger(l logrus.FieldLogger) Option {
-	return func(c *config) { c.logger = l }
+// WithLogger sets where the library logs (default: logrus's standard
+// logger): each retry, at warning level, for a client or a store, and the
+// plugins a LocalRegistry or GetAll leaves out. One option serves all
+// three, so a program says once where its plugin logs go.
+func WithLogger(l logrus.FieldLogger) LoggerOption {
+	return LoggerOption{logger: l}
 }
+
+// LoggerOption is what WithLogger returns: an Option, a StoreOption and a
+// RegistryOption alike.
+type LoggerOption struct{ logger logrus.FieldLogger }
+
+func (o LoggerOption) apply(c *config)                { c.logger = o.logger }
+func (LoggerOption) takenByClients()                  {}
+func (o LoggerOption) applyRegistry(r *LocalRegistry) { r.logger = o.logger }
 
 // clock lets tests check back-off schedules and budgets without sleeping them.
 type clock interface {

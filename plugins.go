@@ -11,25 +11,29 @@ import (
 
 // Manifest lists what a plugin implements.
 type Manifest struct {
-	// List of subsystem the plugin implements.
+	// Implements lists the interfaces the plugin serves, e.g.
+	// "VolumeDriver", as its handshake answered.
 	Implements []string
 }
 
-// Plugin is the definition of a docker plugin.
+// Plugin is a legacy plugin: where it listens and, once activated, its
+// client and manifest.
 //
 // A Registry returns descriptions with Name, Addr and TLSConfig set; Get
 // returns activated plugins, whose Client and Manifest are set too. The
 // fields of an activated plugin must not be changed.
 type Plugin struct {
-	// Name of the plugin
+	// Name is the plugin's name: its socket's or spec file's, less the
+	// extension.
 	Name string `json:"-"`
-	// Address of the plugin
+	// Addr is where the plugin listens, e.g. unix:///run/docker/plugins/x.sock.
 	Addr string
-	// TLS configuration of the plugin
+	// TLSConfig is used for an https:// address.
 	TLSConfig tlsconfig.Options
-	// Client attached to the plugin
+	// Client calls the plugin; nil until it is activated.
 	Client *Client `json:"-"`
-	// Manifest of the plugin (see above)
+	// Manifest is the plugin's answer to its handshake; nil until it is
+	// activated.
 	Manifest *Manifest `json:"-"`
 
 	// source is the socket or spec file the plugin was found through.
@@ -68,7 +72,8 @@ func (p *Plugin) Implements(iface string) bool {
 // use, so a program may set ROOTLESSKIT_STATE_DIR or XDG_CONFIG_HOME before.
 var defaultStore = sync.OnceValue(func() *Store { return NewStore(NewLocalRegistry()) })
 
-// Get returns the plugin given the specified name and requested implementation.
+// Get returns the plugin called name, activated, if it implements imp
+// (e.g. "VolumeDriver").
 //
 // The plugin is looked up in the default directories, retrying for up to 30
 // seconds while it is not found, activated once per process, and the
@@ -88,12 +93,17 @@ func GetContext(ctx context.Context, name, imp string) (*Plugin, error) {
 
 // GetAll returns every plugin in the default directories that implements
 // imp, sorted by name. Plugins that cannot be activated within
-// DefaultGetAllTimeout are logged and left out.
+// DefaultGetAllTimeout are logged and left out; their activation goes on.
 func GetAll(imp string) ([]*Plugin, error) {
 	return defaultStore().GetAll(imp)
 }
 
-// Handle adds the specified function to the extpointHandlers.
+// GetAllContext is GetAll bounded by ctx as well.
+func GetAllContext(ctx context.Context, imp string) ([]*Plugin, error) {
+	return defaultStore().GetAllContext(ctx, imp)
+}
+
+// Handle registers fn to run once for every plugin that implements iface.
 //
 // fn runs once, with the plugin's name and client, for every plugin of the
 // default store that implements iface: plugins activated later run it as

@@ -52,7 +52,7 @@ func (c *config) retry(ctx context.Context, budget time.Duration, ev RetryEvent,
 				return fmt.Errorf("%w (gave up after %d attempts in %v)", err, attempt, elapsed.Round(time.Millisecond))
 			}
 			// Waiting for an attempt the deadline would cut short helps no one.
-			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			if deadline, ok := ctx.Deadline(); ok && deadline.Sub(c.clock.Now()) < wait {
 				return fmt.Errorf("%w (not retried: the next attempt would start after the deadline; last error: %w)",
 					context.DeadlineExceeded, err)
 			}

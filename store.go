@@ -59,8 +59,9 @@ type flight struct {
 }
 
 // NewStore returns a Store that finds plugins through r (a nil r means
-// NewLocalRegistry()), configured by opts.
-func NewStore(r Registry, opts ...Option) *Store {
+// NewLocalRegistry()), configured by opts: its own, and every Option for the
+// clients of the plugins it activates.
+func NewStore(r Registry, opts ...StoreOption) *Store {
 	if r == nil {
 		r = NewLocalRegistry()
 	}

@@ -39,7 +39,7 @@ func specDir(b *testing.B, key string, n int) string {
 // engine's: no sockets directory on the machine, and dir.
 func libRegistry(dir string) *plugins.LocalRegistry {
 	return plugins.NewLocalRegistry(plugins.WithSocketsDir(filepath.Join(serverDir, "no-sockets")),
-		plugins.WithSpecsDirs(dir), plugins.WithRegistryLogger(quietLogger()))
+		plugins.WithSpecsDirs(dir), plugins.WithLogger(quietLogger()))
 }
 
 func quietLogger() *logrus.Logger {

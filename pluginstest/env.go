@@ -29,7 +29,7 @@ type Env struct {
 	sockets  string
 	specs    string
 	registry *plugins.LocalRegistry
-	opts     []plugins.Option
+	opts     []plugins.StoreOption
 	store    *plugins.Store
 
 	pkiOnce sync.Once
@@ -40,8 +40,8 @@ type Env struct {
 // Options returns the options of an Env's store, before those given to New:
 // a discarding logger, retries after 10ms doubling up to 100ms, a call retry
 // budget of 1s and no lookup retries (a missing plugin is reported at once).
-func Options() []plugins.Option {
-	return []plugins.Option{
+func Options() []plugins.StoreOption {
+	return []plugins.StoreOption{
 		plugins.WithLogger(discardLogger()),
 		plugins.WithBackoff(plugins.ExponentialBackoff(10*time.Millisecond, 100*time.Millisecond)),
 		plugins.WithCallRetryBudget(time.Second),
@@ -51,7 +51,7 @@ func Options() []plugins.Option {
 
 // New returns an empty plugin environment whose store is configured by
 // Options() then opts. Its directories and plugins are removed by t.Cleanup.
-func New(t TB, opts ...plugins.Option) *Env {
+func New(t TB, opts ...plugins.StoreOption) *Env {
 	t.Helper()
 	root, err := os.MkdirTemp("", "plug")
 	if err != nil {
@@ -72,7 +72,7 @@ func New(t TB, opts ...plugins.Option) *Env {
 	e.registry = plugins.NewLocalRegistry(
 		plugins.WithSocketsDir(e.sockets),
 		plugins.WithSpecsDirs(e.specs),
-		plugins.WithRegistryLogger(discardLogger()),
+		plugins.WithLogger(discardLogger()),
 	)
 	e.opts = append(Options(), opts...)
 	e.store = plugins.NewStore(e.registry, e.opts...)
@@ -94,8 +94,8 @@ func (e *Env) Store() *plugins.Store { return e.store }
 // NewStore returns a new store over the environment's directories,
 // configured by the environment's options then opts: to add a retry
 // observer, say, or to start from an empty cache.
-func (e *Env) NewStore(opts ...plugins.Option) *plugins.Store {
-	all := append(append([]plugins.Option(nil), e.opts...), opts...)
+func (e *Env) NewStore(opts ...plugins.StoreOption) *plugins.Store {
+	all := append(append([]plugins.StoreOption(nil), e.opts...), opts...)
 	return plugins.NewStore(e.registry, all...)
 }
 

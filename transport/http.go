@@ -2,9 +2,18 @@
 // protocol: every call is a POST of a JSON body to /<Service>.<Method> with
 // the protocol's media type in the Accept header.
 //
-// It keeps the engine's API for programs that send plugin calls through an
-// http.RoundTripper of their own. The plugins package's Client does not use
-// it: it writes the same requests itself, over its own connections.
+// It is the engine's pkg/plugins/transport, name for name (HTTPTransport,
+// NewHTTPTransport, NewRequest, VersionMimetype), for programs that send
+// plugin calls through an http.RoundTripper of their own.
+//
+// The plugins package's Client does not use it: it moves its bytes itself,
+// in pool.go, exchange.go, body.go, errbody.go and liveness_*.go beside it.
+// Those files stay in the plugins package on purpose. A call's connection,
+// the goroutine that writes its body, the body of its answer and its retry
+// loop share what only that call knows (whether the request went out whole,
+// whether the end of the answer has arrived, how much of it may be read),
+// and a package boundary would turn that into exported API that no user
+// needs and every change would have to keep.
 package transport
 
 import (

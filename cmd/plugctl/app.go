@@ -29,7 +29,7 @@ type app struct {
 
 	// storeOptions are added to those of every store; tests use them to
 	// make retries fast.
-	storeOptions []plugins.Option
+	storeOptions []plugins.StoreOption
 	// demoHook, when set, runs once the demo's plugins are served; tests
 	// use it to make them misbehave.
 	demoHook func(vol, net, authz *pluginstest.Plugin)
@@ -73,7 +73,7 @@ func (a *app) logger() logrus.FieldLogger {
 
 // registry returns the registry over the directories the flags chose.
 func (a *app) registry() *plugins.LocalRegistry {
-	opts := []plugins.RegistryOption{plugins.WithSocketsDir(a.socketsDir), plugins.WithRegistryLogger(a.logger())}
+	opts := []plugins.RegistryOption{plugins.WithSocketsDir(a.socketsDir), plugins.WithLogger(a.logger())}
 	if a.specsDirs.set {
 		opts = append(opts, plugins.WithSpecsDirs(a.specsDirs.dirs...))
 	}
@@ -86,7 +86,7 @@ func (a *app) registry() *plugins.LocalRegistry {
 // unreachable plugin is retried within budget (see retryBudget), so that a
 // retry that could not end in time is not even started.
 func (a *app) store(reg plugins.Registry, budget time.Duration) *plugins.Store {
-	opts := []plugins.Option{
+	opts := []plugins.StoreOption{
 		plugins.WithLogger(a.logger()),
 		plugins.WithLookupRetryBudget(0),
 		plugins.WithRetryObserver(a.reportRetry),

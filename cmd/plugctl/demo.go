@@ -148,7 +148,7 @@ func (d *demo) start(context.Context) (string, error) {
 	d.reg = plugins.NewLocalRegistry(
 		plugins.WithSocketsDir(d.env.SocketsDir()),
 		plugins.WithSpecsDirs(d.env.SpecsDir()),
-		plugins.WithRegistryLogger(d.a.logger()),
+		plugins.WithLogger(d.a.logger()),
 	)
 	d.store = d.a.store(d.reg, 0)
 	return "3 plugins in " + d.dir, nil

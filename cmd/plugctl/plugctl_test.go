@@ -33,7 +33,7 @@ func plugctlWith(t *testing.T, env *pluginstest.Env, stdin string, configure fun
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	a := newApp(strings.NewReader(stdin), &stdout, &stderr)
-	a.storeOptions = []plugins.Option{fastRetries}
+	a.storeOptions = []plugins.StoreOption{fastRetries}
 	if configure != nil {
 		configure(a)
 	}

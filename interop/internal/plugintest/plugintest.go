@@ -47,15 +47,15 @@ func (d Dirs) Registry() *plugins.LocalRegistry {
 	return plugins.NewLocalRegistry(
 		plugins.WithSocketsDir(d.Sockets),
 		plugins.WithSpecsDirs(d.Specs[:]...),
-		plugins.WithRegistryLogger(QuietLogger()),
+		plugins.WithLogger(QuietLogger()),
 	)
 }
 
 // Store returns a store over the layout that fails at once: a missing
 // plugin is not looked for again and an unreachable one is not called again,
 // so no test waits for the 30-second retry budgets.
-func (d Dirs) Store(opts ...plugins.Option) *plugins.Store {
-	base := []plugins.Option{
+func (d Dirs) Store(opts ...plugins.StoreOption) *plugins.Store {
+	base := []plugins.StoreOption{
 		plugins.WithLookupRetryBudget(0),
 		plugins.WithCallRetryBudget(0),
 		plugins.WithLogger(QuietLogger()),
