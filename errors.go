@@ -32,6 +32,22 @@ var (
 	ErrOutcomeUnknown = errors.New("outcome unknown: the request was sent whole and may have been acted on, so it was not sent again")
 )
 
+// AnswerError is an error a plugin reported inside a successful (200)
+// answer, in the field its interface keeps for it (Err, or Error for IPAM):
+// typed clients return it where the engine would fail the call. Its text
+// is the engine's for that interface: the message, after Prefix.
+type AnswerError struct {
+	// Method is the service method that was called.
+	Method string
+	// Message is the plugin's message.
+	Message string
+	// Prefix is what the engine writes before the message for this
+	// interface: "remote: " for network and IPAM drivers, nothing for most.
+	Prefix string
+}
+
+func (e *AnswerError) Error() string { return e.Prefix + e.Message }
+
 // AnswerTooLargeError is the error of a call whose answer is longer than
 // the client's bound (see WithMaxAnswerSize).
 type AnswerTooLargeError struct {

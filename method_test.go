@@ -191,3 +191,12 @@ func ExampleMethod() {
 	fmt.Println(resp.Greeting, err)
 	// Output: hello world <nil>
 }
+
+func TestAnswerError(t *testing.T) {
+	err := error(&plugins.AnswerError{Method: "NetworkDriver.Join", Message: "no such endpoint", Prefix: "remote: "})
+	assert.EqualError(t, err, "remote: no such endpoint", "the engine's text")
+	var ae *plugins.AnswerError
+	require.ErrorAs(t, fmt.Errorf("joining: %w", err), &ae)
+	assert.Equal(t, "NetworkDriver.Join", ae.Method)
+	assert.EqualError(t, &plugins.AnswerError{Method: "VolumeDriver.Mount", Message: "busy"}, "busy")
+}
