@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -84,7 +85,7 @@ func TestDeadPluginsDoNotHideLiveOnes(t *testing.T) {
 	}
 	// The default options, but for a short activation bound so that the
 	// dead plugins' activations have ended before the test does.
-	s := NewStore(e.registry(), WithLogger(quietLogger()), WithLookupRetryBudget(2*time.Second))
+	s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()), WithLookupRetryBudget(2*time.Second))
 
 	start := time.Now()
 	all, err := s.GetAll("VolumeDriver")
@@ -104,7 +105,7 @@ func TestDeadPluginsDoNotHideLiveOnes(t *testing.T) {
 // what did not answer.
 func TestGetOfAHungPluginEndsWithinTheLookupBudget(t *testing.T) {
 	e := newEnv(t)
-	serveHung(t, e.socket("hung"))
+	testkit.ServeRawSocket(t, e.socket("hung"), testkit.Hang)
 	const budget = 300 * time.Millisecond
 	s := e.store(WithLookupRetryBudget(budget))
 

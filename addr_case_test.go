@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -14,13 +15,13 @@ import (
 // spec files written "TCP://host:port" or "UNIX:///path" work with it: they
 // must reach the plugin here too, with the transport their scheme names.
 func TestAddressSchemeIsCaseInsensitive(t *testing.T) {
-	dir := shortDir(t)
-	pki := newCerts(t, dir)
+	dir := testkit.ShortDir(t)
+	pki := testkit.NewCA(t, dir)
 	h := newFakePlugin("VolumeDriver")
 	sock := filepath.Join(dir, "p.sock")
 	serveUnix(t, sock, h)
 	tcp := serveTCP(t, h)
-	tlsAddr := serveTLS(t, h, pki.serverTLS())
+	tlsAddr := serveTLS(t, h, pki.ServerConfig())
 
 	for _, addr := range []string{
 		"UNIX://" + sock,
@@ -30,7 +31,7 @@ func TestAddressSchemeIsCaseInsensitive(t *testing.T) {
 		"HTTPS://" + tlsAddr,
 	} {
 		t.Run(addr, func(t *testing.T) {
-			c := testClient(t, addr, tlsconfig.Options{CAFile: pki.caFile})
+			c := testClient(t, addr, tlsconfig.Options{CAFile: pki.File()})
 			var m Manifest
 			require.NoError(t, c.Call("Plugin.Activate", nil, &m))
 			assert.Equal(t, []string{"VolumeDriver"}, m.Implements)

@@ -14,26 +14,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// holdOpen answers with body, chunked, then keeps the answer open for 3s
-// (a client that waits for its end fails the test rather than hang it).
-func holdOpen(t *testing.T, status int, body string) http.HandlerFunc {
-	stop := make(chan struct{})
-	t.Cleanup(func() { close(stop) })
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, body)
-		w.(http.Flusher).Flush()
-		select {
-		case <-stop:
-		case <-r.Context().Done():
-		case <-time.After(3 * time.Second):
-		}
-	}
-}
 
 // A call returns once its answer is decoded, whatever the plugin does with
 // the rest of it; the connection is kept only if the answer was whole.
@@ -52,8 +36,8 @@ func TestCallReturnsOnceItsAnswerIsDecoded(t *testing.T) {
 	for _, tt := range calls {
 		t.Run(tt.name, func(t *testing.T) {
 			var conns connCounter
-			sock := filepath.Join(shortDir(t), "p.sock")
-			serveUnix(t, sock, newFakePlugin().on("/X.Hold", holdOpen(t, http.StatusOK, answer)).on("/X.Echo", echo), conns.track)
+			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
+			serveUnix(t, sock, newFakePlugin().on("/X.Hold", testkit.HoldOpen(t, http.StatusOK, answer, 3*time.Second)).on("/X.Echo", echo), conns.track)
 			c := testClient(t, "unix://"+sock, tlsconfig.Options{})
 
 			var out echoArgs
@@ -75,7 +59,7 @@ func TestCallReturnsOnceItsAnswerIsDecoded(t *testing.T) {
 func TestActivationReturnsOnceTheManifestIsDecoded(t *testing.T) {
 	e := newEnv(t)
 	serveUnix(t, e.socket("slowend"), newFakePlugin().on("/Plugin.Activate",
-		holdOpen(t, http.StatusOK, `{"Implements": ["VolumeDriver"]}`)))
+		testkit.HoldOpen(t, http.StatusOK, `{"Implements": ["VolumeDriver"]}`, 3*time.Second)))
 	start := time.Now()
 	p, err := e.store().Get("slowend", "VolumeDriver")
 	require.NoError(t, err)
@@ -87,7 +71,7 @@ func TestActivationReturnsOnceTheManifestIsDecoded(t *testing.T) {
 // the body its caller sets, and returns a client of it.
 func errorAnswering(t *testing.T) (*Client, *atomic.Value) {
 	var body atomic.Value
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = io.WriteString(w, body.Load().(string))
@@ -140,8 +124,8 @@ func TestLargeJSONErrorAnswers(t *testing.T) {
 // A JSON error answer whose JSON is whole returns at once, even when the
 // plugin keeps the answer open: the engine would wait for its end.
 func TestErrorAnswerHeldOpenReturnsOnceItsJSONIsWhole(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "p.sock")
-	serveUnix(t, sock, holdOpen(t, http.StatusConflict, `{"Err":"busy"}`))
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
+	serveUnix(t, sock, testkit.HoldOpen(t, http.StatusConflict, `{"Err":"busy"}`, 3*time.Second))
 	start := time.Now()
 	err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("VolumeDriver.Remove", nil, nil)
 	assert.EqualError(t, err, "VolumeDriver.Remove: busy")
@@ -156,7 +140,7 @@ func TestDecodedAnswersAreBounded(t *testing.T) {
 
 	const gib = 1 << 30
 	var written atomic.Int64
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		size := int64(gib)
 		if r.URL.Path == "/X.Small" {

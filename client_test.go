@@ -1,11 +1,9 @@
 package plugins
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +21,7 @@ import (
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -41,26 +40,24 @@ func echo(w http.ResponseWriter, r *http.Request) {
 // testClient returns a quiet client of addr with a fake clock.
 func testClient(t *testing.T, addr string, tlsOpts tlsconfig.Options, opts ...Option) *Client {
 	t.Helper()
-	c, err := NewClientWithOptions(addr, tlsOpts, append([]Option{WithLogger(quietLogger()), withClock(newFakeClock())}, opts...)...)
+	c, err := NewClientWithOptions(addr, tlsOpts, append([]Option{WithLogger(testkit.QuietLogger()), withClock(newFakeClock())}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 	return c
 }
 
 func TestCallOverEveryTransport(t *testing.T) {
-	dir := shortDir(t)
-	pki := newCerts(t, dir)
+	dir := testkit.ShortDir(t)
+	pki := testkit.NewCA(t, dir)
 	h := newFakePlugin().on("/Echo.Echo", echo)
 
 	sock := filepath.Join(dir, "p.sock")
 	serveUnix(t, sock, h)
 	tcp := serveTCP(t, h)
-	tlsAddr := serveTLS(t, h, pki.serverTLS())
+	tlsAddr := serveTLS(t, h, pki.ServerConfig())
 
-	mutual := pki.serverTLS()
-	mutual.ClientAuth = tls.RequireAndVerifyClientCert
-	mutual.ClientCAs = pki.pool
-	mtlsAddr := serveTLS(t, h, mutual)
+	mtlsAddr := serveTLS(t, h, pki.MutualConfig())
+	certFile, keyFile := pki.ClientFiles()
 
 	tests := []struct {
 		name string
@@ -70,11 +67,11 @@ func TestCallOverEveryTransport(t *testing.T) {
 		{"unix socket", "unix://" + sock, tlsconfig.Options{InsecureSkipVerify: true}},
 		{"tcp", "tcp://" + tcp, tlsconfig.Options{}},
 		{"http", "http://" + tcp, tlsconfig.Options{}},
-		{"https verified with the CA", "https://" + tlsAddr, tlsconfig.Options{CAFile: pki.caFile}},
-		{"https with localhost as the name", "https://localhost:" + port(tlsAddr), tlsconfig.Options{CAFile: pki.caFile}},
+		{"https verified with the CA", "https://" + tlsAddr, tlsconfig.Options{CAFile: pki.File()}},
+		{"https with localhost as the name", "https://localhost:" + port(tlsAddr), tlsconfig.Options{CAFile: pki.File()}},
 		{"https without verification", "https://" + tlsAddr, tlsconfig.Options{InsecureSkipVerify: true}},
 		{"https with a client certificate", "https://" + mtlsAddr,
-			tlsconfig.Options{CAFile: pki.caFile, CertFile: pki.certFile, KeyFile: pki.keyFile}},
+			tlsconfig.Options{CAFile: pki.File(), CertFile: certFile, KeyFile: keyFile}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,19 +84,16 @@ func TestCallOverEveryTransport(t *testing.T) {
 }
 
 func TestTLSVerificationFailuresAreNotRetried(t *testing.T) {
-	dir := shortDir(t)
-	pki := newCerts(t, dir)
-	other := newCerts(t, shortDir(t))
+	dir := testkit.ShortDir(t)
+	pki := testkit.NewCA(t, dir)
+	other := testkit.NewCA(t, testkit.ShortDir(t))
 	h := newFakePlugin().on("/Echo.Echo", echo)
-	addr := serveTLS(t, h, pki.serverTLS())
+	addr := serveTLS(t, h, pki.ServerConfig())
 
-	mutual := pki.serverTLS()
-	mutual.ClientAuth = tls.RequireAndVerifyClientCert
-	mutual.ClientCAs = pki.pool
-	mtlsAddr := serveTLS(t, h, mutual)
+	mtlsAddr := serveTLS(t, h, pki.MutualConfig())
 
-	misnamed := pki.serverTLS()
-	misnamed.Certificates = []tls.Certificate{pki.issue(t, "other.example", x509.ExtKeyUsageServerAuth, "", "")}
+	misnamed := pki.ServerConfig()
+	misnamed.Certificates = []tls.Certificate{pki.Issue("other.example")}
 	misnamedAddr := serveTLS(t, h, misnamed)
 
 	tests := []struct {
@@ -108,10 +102,10 @@ func TestTLSVerificationFailuresAreNotRetried(t *testing.T) {
 		tls     tlsconfig.Options
 		wantErr string
 	}{
-		{"wrong CA", "https://" + addr, tlsconfig.Options{CAFile: other.caFile}, "unknown authority"},
+		{"wrong CA", "https://" + addr, tlsconfig.Options{CAFile: other.File()}, "unknown authority"},
 		{"system roots", "https://" + addr, tlsconfig.Options{}, "unknown authority"},
-		{"wrong host name", "https://" + misnamedAddr, tlsconfig.Options{CAFile: pki.caFile}, "x509"},
-		{"client certificate missing", "https://" + mtlsAddr, tlsconfig.Options{CAFile: pki.caFile}, ""},
+		{"wrong host name", "https://" + misnamedAddr, tlsconfig.Options{CAFile: pki.File()}, "x509"},
+		{"client certificate missing", "https://" + mtlsAddr, tlsconfig.Options{CAFile: pki.File()}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +142,7 @@ func TestNewClientRefusesBadAddresses(t *testing.T) {
 }
 
 func TestRequestOnTheWire(t *testing.T) {
-	dir := shortDir(t)
+	dir := testkit.ShortDir(t)
 	p := newFakePlugin().on("/Wire.Test", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "{}") })
 	sock := filepath.Join(dir, "p.sock")
 	serveUnix(t, sock, p)
@@ -240,7 +234,7 @@ func TestRequestOnTheWire(t *testing.T) {
 func TestAnswerContentTypes(t *testing.T) {
 	for _, ct := range []string{"application/vnd.docker.plugins.v1.1+json", "application/json", "", "text/plain"} {
 		t.Run(ct, func(t *testing.T) {
-			sock := filepath.Join(shortDir(t), "p.sock")
+			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if ct == "" {
 					w.Header()["Content-Type"] = nil // no sniffing either
@@ -276,7 +270,7 @@ func TestErrorAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls atomic.Int32
-			sock := filepath.Join(shortDir(t), "p.sock")
+			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				calls.Add(1)
 				if tt.status == http.StatusFound {
@@ -309,7 +303,7 @@ func TestErrorAnswers(t *testing.T) {
 }
 
 func TestErrInsideSuccessfulAnswerIsTheCallersToRead(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"Err":"no such volume"}`)
 	}))
@@ -319,7 +313,7 @@ func TestErrInsideSuccessfulAnswerIsTheCallersToRead(t *testing.T) {
 }
 
 func TestHugeErrorBodyIsTruncated(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		chunk := bytes.Repeat([]byte("e"), 1<<16)
@@ -336,7 +330,7 @@ func TestHugeErrorBodyIsTruncated(t *testing.T) {
 }
 
 func TestUndecodableAnswer(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"Name": `)
 	}))
@@ -374,11 +368,11 @@ func TestRetryBudget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sock := filepath.Join(shortDir(t), "stale.sock")
+			sock := filepath.Join(testkit.ShortDir(t), "stale.sock")
 			var seen retries
 			clk := newFakeClock()
 			c, err := NewClientWithOptions("unix://"+sock, tlsconfig.Options{},
-				WithLogger(quietLogger()), withClock(clk), WithRetryObserver(seen.observe), WithCallRetryBudget(tt.budget))
+				WithLogger(testkit.QuietLogger()), withClock(clk), WithRetryObserver(seen.observe), WithCallRetryBudget(tt.budget))
 			require.NoError(t, err)
 
 			err = c.Call("VolumeDriver.Create", nil, nil)
@@ -402,7 +396,7 @@ func TestRetryBudget(t *testing.T) {
 }
 
 func TestRetryUntilThePluginListens(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "late.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "late.sock")
 	p := newFakePlugin().on("/Echo.Echo", echo)
 	clk := newFakeClock()
 	clk.onSleep = func(n int) {
@@ -465,7 +459,7 @@ func TestRetryResendsTheWholeBody(t *testing.T) {
 		{"SendFile of a seeker", func(c *Client) (string, error) {
 			var out string
 			b, _ := json.Marshal(payload)
-			f := filepath.Join(shortDir(t), "body")
+			f := filepath.Join(testkit.ShortDir(t), "body")
 			require.NoError(t, os.WriteFile(f, b, 0o600))
 			file, err := os.Open(f)
 			require.NoError(t, err)
@@ -477,7 +471,7 @@ func TestRetryResendsTheWholeBody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newFakePlugin().on("/Echo.Echo", echo)
 			h, seen := dropFirst(2, p)
-			sock := filepath.Join(shortDir(t), "p.sock")
+			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 			serveUnix(t, sock, h)
 			var retried retries
 			c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithRetryObserver(retried.observe))
@@ -499,7 +493,7 @@ func TestRetryResendsTheWholeBody(t *testing.T) {
 func TestSendFileDoesNotResendAPartlySentStream(t *testing.T) {
 	p := newFakePlugin().on("/Echo.Echo", echo)
 	h, seen := dropFirst(1, p)
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, h)
 	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
 
@@ -516,7 +510,7 @@ func TestSendFileDoesNotResendAPartlySentStream(t *testing.T) {
 }
 
 func TestSendFileRetriesAStreamNotYetRead(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "late.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "late.sock")
 	p := newFakePlugin().on("/Echo.Echo", echo)
 	clk := newFakeClock()
 	clk.onSleep = func(n int) {
@@ -536,7 +530,7 @@ func TestSendFileRetriesAStreamNotYetRead(t *testing.T) {
 }
 
 func TestSendFileClosesTheReaderAndDrainsABuffer(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, newFakePlugin().on("/Echo.Echo", echo))
 	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
 
@@ -562,51 +556,17 @@ func (c *closeRecorder) Close() error {
 }
 
 func TestMalformedAnswerIsNotRetried(t *testing.T) {
-	l, err := net.Listen("unix", filepath.Join(shortDir(t), "p.sock"))
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
-	var conns atomic.Int32
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer conn.Close()
-				_, _ = http.ReadRequest(bufio.NewReader(conn))
-				_, _ = io.WriteString(conn, "this is not HTTP\r\n\r\n")
-			}()
-		}
-	}()
+	raw := testkit.ServeRawSocket(t, testkit.SocketPath(t, "p"), testkit.Answer("this is not HTTP\r\n\r\n", false))
 	var seen retries
-	c := testClient(t, "unix://"+l.Addr().String(), tlsconfig.Options{}, WithRetryObserver(seen.observe))
+	c := testClient(t, raw.Addr(), tlsconfig.Options{}, WithRetryObserver(seen.observe))
 	require.Error(t, c.Call("X.Y", nil, nil))
 	assert.Empty(t, seen.Events())
-	assert.EqualValues(t, 1, conns.Load())
-}
-
-// serveHung serves, on a UNIX socket at path, a plugin that reads requests
-// and answers them only when the test ends; it returns how many it got.
-func serveHung(t *testing.T, path string) *atomic.Int32 {
-	stop := make(chan struct{})
-	var n atomic.Int32
-	serveUnix(t, path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		n.Add(1)
-		select {
-		case <-stop:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(func() { close(stop) }) // before the server's own cleanup waits for its handlers
-	return &n
+	assert.EqualValues(t, 1, raw.Conns())
 }
 
 func TestTimeouts(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "hung.sock")
-	serveHung(t, sock)
+	sock := filepath.Join(testkit.ShortDir(t), "hung.sock")
+	testkit.ServeRawSocket(t, sock, testkit.Hang)
 
 	t.Run("WithRequestTimeout", func(t *testing.T) {
 		c := testClient(t, "unix://"+sock, tlsconfig.Options{})
@@ -627,8 +587,8 @@ func TestTimeouts(t *testing.T) {
 		assert.Less(t, time.Since(start), 5*time.Second)
 	})
 	t.Run("a request timeout bounds the retries too", func(t *testing.T) {
-		stale := filepath.Join(shortDir(t), "stale.sock")
-		c, err := NewClientWithOptions("unix://"+stale, tlsconfig.Options{}, WithLogger(quietLogger()))
+		stale := filepath.Join(testkit.ShortDir(t), "stale.sock")
+		c, err := NewClientWithOptions("unix://"+stale, tlsconfig.Options{}, WithLogger(testkit.QuietLogger()))
 		require.NoError(t, err)
 		start := time.Now()
 		err = c.CallWithOptions("X.Y", nil, nil, WithRequestTimeout(300*time.Millisecond))
@@ -640,9 +600,9 @@ func TestTimeouts(t *testing.T) {
 
 func TestContextCancellation(t *testing.T) {
 	t.Run("during a back-off wait", func(t *testing.T) {
-		stale := filepath.Join(shortDir(t), "stale.sock")
+		stale := filepath.Join(testkit.ShortDir(t), "stale.sock")
 		ctx, cancel := context.WithCancel(context.Background())
-		c, err := NewClientWithOptions("unix://"+stale, tlsconfig.Options{}, WithLogger(quietLogger()),
+		c, err := NewClientWithOptions("unix://"+stale, tlsconfig.Options{}, WithLogger(testkit.QuietLogger()),
 			WithBackoff(func(int) time.Duration { return time.Hour }), WithCallRetryBudget(2*time.Hour),
 			WithRetryObserver(func(RetryEvent) { cancel() }))
 		require.NoError(t, err)
@@ -652,12 +612,12 @@ func TestContextCancellation(t *testing.T) {
 		assert.Less(t, time.Since(start), 5*time.Second)
 	})
 	t.Run("while waiting for the answer", func(t *testing.T) {
-		sock := filepath.Join(shortDir(t), "hung.sock")
-		n := serveHung(t, sock)
+		sock := filepath.Join(testkit.ShortDir(t), "hung.sock")
+		n := testkit.ServeRawSocket(t, sock, testkit.Hang)
 		c := testClient(t, "unix://"+sock, tlsconfig.Options{})
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
-			for n.Load() == 0 {
+			for n.Requests() == 0 {
 				time.Sleep(time.Millisecond)
 			}
 			cancel()
@@ -666,7 +626,7 @@ func TestContextCancellation(t *testing.T) {
 	})
 	t.Run("in the middle of the answer", func(t *testing.T) {
 		stop := make(chan struct{})
-		sock := filepath.Join(shortDir(t), "slow.sock")
+		sock := filepath.Join(testkit.ShortDir(t), "slow.sock")
 		serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, `{"Name": "partial`)
 			w.(http.Flusher).Flush()
@@ -705,7 +665,7 @@ func TestContextCancellation(t *testing.T) {
 }
 
 func TestStream(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	payload := strings.Repeat("stream ", 100_000)
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, payload)
@@ -732,7 +692,7 @@ func TestStream(t *testing.T) {
 
 func TestConnectionsAreKeptAlive(t *testing.T) {
 	var conns atomic.Int32
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, newFakePlugin().on("/Echo.Echo", echo), func(s *http.Server) {
 		s.ConnState = func(_ net.Conn, s http.ConnState) {
 			if s == http.StateNew {
@@ -750,7 +710,7 @@ func TestConnectionsAreKeptAlive(t *testing.T) {
 }
 
 func TestConcurrentCalls(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, newFakePlugin().on("/Echo.Echo", echo))
 	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
 	var wg sync.WaitGroup
@@ -794,7 +754,7 @@ func TestNamedPipesOutsideWindows(t *testing.T) {
 }
 
 func TestNoRetryPastTheDeadline(t *testing.T) {
-	stale := filepath.Join(shortDir(t), "stale.sock")
+	stale := filepath.Join(testkit.ShortDir(t), "stale.sock")
 	var seen retries
 	clk := newFakeClock()
 	c := testClient(t, "unix://"+stale, tlsconfig.Options{}, withClock(clk), WithRetryObserver(seen.observe))

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -315,7 +316,7 @@ func TestSymlinksAreFollowed(t *testing.T) {
 		t.Skip("symbolic links")
 	}
 	e := newEnv(t)
-	target := filepath.Join(shortDir(t), "real.sock")
+	target := filepath.Join(testkit.ShortDir(t), "real.sock")
 	listenSocket(t, target)
 	require.NoError(t, os.MkdirAll(e.sockets, 0o755))
 	require.NoError(t, os.Symlink(target, e.socket("linked")))
@@ -367,7 +368,7 @@ func TestScanAndPlugins(t *testing.T) {
 }
 
 func TestScanMissingDirectoriesAreEmpty(t *testing.T) {
-	r := NewLocalRegistry(WithSocketsDir(filepath.Join(shortDir(t), "none")), WithSpecsDirs("/nonexistent/a", "/nonexistent/b"))
+	r := NewLocalRegistry(WithSocketsDir(filepath.Join(testkit.ShortDir(t), "none")), WithSpecsDirs("/nonexistent/a", "/nonexistent/b"))
 	names, err := r.Scan()
 	require.NoError(t, err)
 	assert.Empty(t, names)
@@ -382,7 +383,7 @@ func TestScanUnreadableDirectoryIsAnError(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("symbolic links")
 	}
-	dir := filepath.Join(shortDir(t), "loop")
+	dir := filepath.Join(testkit.ShortDir(t), "loop")
 	require.NoError(t, os.Symlink(dir, dir)) // reading it fails with ELOOP, not "does not exist"
 	r := NewLocalRegistry(WithSocketsDir(""), WithSpecsDirs(dir))
 	_, err := r.Scan()

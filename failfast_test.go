@@ -1,16 +1,15 @@
 package plugins
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,8 +24,8 @@ func TestGetAllDoesNotWaitForDeadPlugins(t *testing.T) {
 	serveUnix(t, e.socket("live"), live)
 	staleSocket(t, e.socket("stale1"))
 	staleSocket(t, filepath.Join(e.sockets, "stale2", "stale2.sock"))
-	serveHung(t, e.socket("hung"))
-	s := NewStore(e.registry(), WithLogger(quietLogger()))
+	testkit.ServeRawSocket(t, e.socket("hung"), testkit.Hang)
+	s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()))
 
 	start := time.Now()
 	all, err := s.GetAll("VolumeDriver")
@@ -49,17 +48,17 @@ func TestGetAllDoesNotWaitForDeadPlugins(t *testing.T) {
 // budgets and the real clock.
 func TestPermanentFailuresReturnAtOnce(t *testing.T) {
 	e := newEnv(t)
-	pki := newCerts(t, shortDir(t))
-	other := newCerts(t, shortDir(t))
-	tlsAddr := serveTLS(t, newFakePlugin("authz"), pki.serverTLS())
+	pki := testkit.NewCA(t, testkit.ShortDir(t))
+	other := testkit.NewCA(t, testkit.ShortDir(t))
+	tlsAddr := serveTLS(t, newFakePlugin("authz"), pki.ServerConfig())
 	writeFile(t, filepath.Join(e.specs[0], "scheme.spec"), "ftp://127.0.0.1:21")
 	writeFile(t, filepath.Join(e.specs[0], "noport.spec"), "tcp://127.0.0.1")
 	writeFile(t, filepath.Join(e.specs[0], "garbage.json"), "{not json")
 	writeFile(t, filepath.Join(e.specs[0], "badca.json"),
-		fmt.Sprintf(`{"Addr": "https://%s", "TLSConfig": {"CAFile": %q}}`, tlsAddr, other.caFile))
+		fmt.Sprintf(`{"Addr": "https://%s", "TLSConfig": {"CAFile": %q}}`, tlsAddr, other.File()))
 	writeFile(t, filepath.Join(e.specs[0], "nocafile.json"),
 		fmt.Sprintf(`{"Addr": "https://%s", "TLSConfig": {"CAFile": "/nonexistent/ca.pem"}}`, tlsAddr))
-	s := NewStore(e.registry(), WithLogger(quietLogger()))
+	s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()))
 
 	for _, tt := range []struct{ name, wantErr string }{
 		{"../escape", "invalid plugin name"},
@@ -79,30 +78,12 @@ func TestPermanentFailuresReturnAtOnce(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestEveryRetryIsLoggedOnceReadably(t *testing.T) {
-	dir := filepath.Join(shortDir(t), "dir with space")
+	dir := filepath.Join(testkit.ShortDir(t), "dir with space")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	sock := filepath.Join(dir, "vol.sock")
 	staleSocket(t, sock)
-	var out syncBuffer
+	var out testkit.Buffer
 	logger := logrus.New()
 	logger.SetOutput(&out)
 	logger.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
@@ -134,7 +115,7 @@ func TestStoreBudgetsReachItsClients(t *testing.T) {
 	staleSocket(t, e.socket("vol"))
 	clk := newFakeClock()
 	var seen retries
-	s := NewStore(e.registry(), WithLogger(quietLogger()), withClock(clk), WithRetryObserver(seen.observe),
+	s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()), withClock(clk), WithRetryObserver(seen.observe),
 		WithCallRetryBudget(4*time.Second), WithBackoff(func(int) time.Duration { return time.Second }))
 
 	_, err := s.GetContext(context.Background(), "vol", "VolumeDriver")

@@ -6,19 +6,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -33,40 +26,13 @@ import (
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // Fault tests: real servers and processes, the real clock where the
 // schedule itself is under test, bounded time throughout.
-
-// serveUnixAfter starts serving h on a UNIX socket at path after d, as a
-// plugin that is still starting does. The server stops when the test ends.
-func serveUnixAfter(t *testing.T, path string, d time.Duration, h http.Handler) {
-	t.Helper()
-	var (
-		mu  sync.Mutex
-		srv *http.Server
-	)
-	timer := time.AfterFunc(d, func() {
-		l, err := net.Listen("unix", path)
-		if !assert.NoError(t, err) {
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		srv = &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
-		go func() { _ = srv.Serve(l) }()
-	})
-	t.Cleanup(func() {
-		timer.Stop()
-		mu.Lock()
-		defer mu.Unlock()
-		if srv != nil {
-			srv.Close()
-		}
-	})
-}
 
 // The plugin's socket appears 1.5s after the call or the lookup began: it
 // succeeds on the documented schedule, after waits of 1s and 2s.
@@ -76,14 +42,14 @@ func TestFaultPluginNotUpYet(t *testing.T) {
 
 	t.Run("Call", func(t *testing.T) {
 		t.Parallel()
-		sock := filepath.Join(shortDir(t), "late.sock")
+		sock := filepath.Join(testkit.ShortDir(t), "late.sock")
 		var seen retries
-		c, err := NewClientWithOptions("unix://"+sock, tlsconfig.Options{}, WithLogger(quietLogger()), WithRetryObserver(seen.observe))
+		c, err := NewClientWithOptions("unix://"+sock, tlsconfig.Options{}, WithLogger(testkit.QuietLogger()), WithRetryObserver(seen.observe))
 		require.NoError(t, err)
 		t.Cleanup(c.CloseIdleConnections)
 
 		start := time.Now()
-		serveUnixAfter(t, sock, late, newFakePlugin().on("/Echo.Echo", echo))
+		testkit.ServeLate(t, sock, newFakePlugin().on("/Echo.Echo", echo)).StartAfter(late)
 		var out echoArgs
 		require.NoError(t, c.Call("Echo.Echo", echoArgs{"late", 1}, &out))
 		elapsed := time.Since(start)
@@ -104,7 +70,7 @@ func TestFaultPluginNotUpYet(t *testing.T) {
 
 		start := time.Now()
 		p := newFakePlugin("VolumeDriver")
-		serveUnixAfter(t, e.socket("late"), late, p)
+		testkit.ServeLate(t, e.socket("late"), p).StartAfter(late)
 		got, err := s.Get("late", "VolumeDriver")
 		elapsed := time.Since(start)
 		require.NoError(t, err)
@@ -226,7 +192,7 @@ func TestFaultPluginKilledMidCall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	first := startHelperPlugin(t, sock, "stall")
 
 	// The restart happens during the first back-off wait, so the retry
@@ -298,7 +264,7 @@ func TestFaultStaleSocket(t *testing.T) {
 		assert.Less(t, time.Since(start), 950*time.Millisecond, "ended in the first 1s back-off wait")
 	})
 	t.Run("WithRequestTimeout", func(t *testing.T) {
-		c, err := NewClientWithOptions(addr, tlsconfig.Options{}, WithLogger(quietLogger()))
+		c, err := NewClientWithOptions(addr, tlsconfig.Options{}, WithLogger(testkit.QuietLogger()))
 		require.NoError(t, err)
 		start := time.Now()
 		err = c.CallWithOptions("VolumeDriver.Create", nil, nil, WithRequestTimeout(200*time.Millisecond))
@@ -333,7 +299,7 @@ func TestFaultServerClosesConnections(t *testing.T) {
 				}
 				echo(w, r)
 			})
-			sock := filepath.Join(shortDir(t), "p.sock")
+			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 			var configure []func(*http.Server)
 			if tt.configure != nil {
 				configure = append(configure, tt.configure)
@@ -341,7 +307,7 @@ func TestFaultServerClosesConnections(t *testing.T) {
 			serveUnix(t, sock, h, configure...)
 			var seen retries
 			// Real clock, 1ms waits: a retry would cost little, and is counted.
-			c, err := NewClientWithOptions("unix://"+sock, tlsconfig.Options{}, WithLogger(quietLogger()),
+			c, err := NewClientWithOptions("unix://"+sock, tlsconfig.Options{}, WithLogger(testkit.QuietLogger()),
 				WithBackoff(func(int) time.Duration { return time.Millisecond }), WithRetryObserver(seen.observe))
 			require.NoError(t, err)
 			t.Cleanup(c.CloseIdleConnections)
@@ -394,7 +360,7 @@ func TestFaultServerClosesConnections(t *testing.T) {
 // other calls to a plugin with a hung call, go on undelayed.
 func TestFaultHungPluginDoesNotBlockOthers(t *testing.T) {
 	e := newEnv(t)
-	hung := serveHung(t, e.socket("hung"))
+	hung := testkit.ServeRawSocket(t, e.socket("hung"), testkit.Hang)
 	release := make(chan struct{})
 	var stuck atomic.Int32
 	slow := newFakePlugin("VolumeDriver").on("/VolumeDriver.Hang", func(w http.ResponseWriter, r *http.Request) {
@@ -433,7 +399,7 @@ func TestFaultHungPluginDoesNotBlockOthers(t *testing.T) {
 		}()
 	}
 	start := time.Now()
-	require.Eventually(t, func() bool { return hung.Load() >= 1 && stuck.Load() >= 4 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return hung.Requests() >= 1 && stuck.Load() >= 4 }, 5*time.Second, time.Millisecond)
 
 	// Everything else completes while those are stuck.
 	for i := 0; i < others; i++ {
@@ -504,14 +470,14 @@ func TestFaultSendFileAfterAPartialSend(t *testing.T) {
 		{"reader without Seek", func(*testing.T) io.Reader { return struct{ io.Reader }{bytes.NewReader(payload)} }, false},
 		{"seeker", func(*testing.T) io.Reader { return readSeeker{bytes.NewReader(payload)} }, true},
 		{"file", func(t *testing.T) io.Reader {
-			path := filepath.Join(shortDir(t), "body")
+			path := filepath.Join(testkit.ShortDir(t), "body")
 			require.NoError(t, os.WriteFile(path, payload, 0o600))
 			f, err := os.Open(path)
 			require.NoError(t, err)
 			return f
 		}, true},
 		{"file read from an offset", func(t *testing.T) io.Reader {
-			path := filepath.Join(shortDir(t), "body")
+			path := filepath.Join(testkit.ShortDir(t), "body")
 			require.NoError(t, os.WriteFile(path, append([]byte("HEADER"), payload...), 0o600))
 			f, err := os.Open(path)
 			require.NoError(t, err)
@@ -527,7 +493,7 @@ func TestFaultSendFileAfterAPartialSend(t *testing.T) {
 				completed.Add(1)
 				digest(w, r)
 			}))
-			sock := filepath.Join(shortDir(t), "p.sock")
+			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 			serveUnix(t, sock, h)
 			var retried retries
 			c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithRetryObserver(retried.observe))
@@ -552,39 +518,19 @@ func TestFaultSendFileAfterAPartialSend(t *testing.T) {
 	}
 }
 
-// issueExpired signs, with the test CA, a certificate for 127.0.0.1 that
-// expired an hour ago.
-func issueExpired(t *testing.T, c *certs) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(99),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore:    time.Now().Add(-2 * time.Hour),
-		NotAfter:     time.Now().Add(-time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.ca, &key.PublicKey, c.caKey)
-	require.NoError(t, err)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
 // TLS verification failures, with the default budgets and the real clock:
 // a clear error at once, through a spec file and through a bare client,
 // and no retry.
 func TestFaultTLSFailuresAreReportedAtOnce(t *testing.T) {
-	dir := shortDir(t)
-	pki := newCerts(t, dir)
-	other := newCerts(t, shortDir(t))
+	dir := testkit.ShortDir(t)
+	pki := testkit.NewCA(t, dir)
+	other := testkit.NewCA(t, testkit.ShortDir(t))
 	h := newFakePlugin("VolumeDriver")
 
-	expired := pki.serverTLS()
-	expired.Certificates = []tls.Certificate{issueExpired(t, pki)}
-	misnamed := pki.serverTLS()
-	misnamed.Certificates = []tls.Certificate{pki.issue(t, "other.example", x509.ExtKeyUsageServerAuth, "", "")}
+	expired := pki.ServerConfig()
+	expired.Certificates = []tls.Certificate{pki.Expired()}
+	misnamed := pki.ServerConfig()
+	misnamed.Certificates = []tls.Certificate{pki.Issue("other.example")}
 
 	tests := []struct {
 		name    string
@@ -592,9 +538,9 @@ func TestFaultTLSFailuresAreReportedAtOnce(t *testing.T) {
 		caFile  string
 		wantErr string
 	}{
-		{"unknown CA", serveTLS(t, h, pki.serverTLS()), other.caFile, "certificate signed by unknown authority"},
-		{"wrong host name", "localhost:" + port(serveTLS(t, h, misnamed)), pki.caFile, "certificate is valid for other.example, not localhost"},
-		{"expired", serveTLS(t, h, expired), pki.caFile, "certificate has expired"},
+		{"unknown CA", serveTLS(t, h, pki.ServerConfig()), other.File(), "certificate signed by unknown authority"},
+		{"wrong host name", "localhost:" + port(serveTLS(t, h, misnamed)), pki.File(), "certificate is valid for other.example, not localhost"},
+		{"expired", serveTLS(t, h, expired), pki.File(), "certificate has expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -603,7 +549,7 @@ func TestFaultTLSFailuresAreReportedAtOnce(t *testing.T) {
 			writeFile(t, filepath.Join(e.specs[0], "secure.json"),
 				fmt.Sprintf(`{"Addr": %q, "TLSConfig": {"CAFile": %q}}`, addr, tt.caFile))
 			var seen retries
-			s := NewStore(e.registry(), WithLogger(quietLogger()), WithRetryObserver(seen.observe))
+			s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()), WithRetryObserver(seen.observe))
 
 			start := time.Now()
 			_, err := s.Get("secure", "VolumeDriver")
@@ -613,7 +559,7 @@ func TestFaultTLSFailuresAreReportedAtOnce(t *testing.T) {
 			}
 
 			c, err := NewClientWithOptions(addr, tlsconfig.Options{CAFile: tt.caFile},
-				WithLogger(quietLogger()), WithRetryObserver(seen.observe))
+				WithLogger(testkit.QuietLogger()), WithRetryObserver(seen.observe))
 			require.NoError(t, err)
 			err = c.Call("VolumeDriver.Get", nil, nil)
 			require.ErrorContains(t, err, tt.wantErr)
@@ -637,7 +583,7 @@ func TestFaultHandleRacingWithGetAll(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		staleSocket(t, e.socket(fmt.Sprint("stale", i)))
 	}
-	serveHung(t, e.socket("hung"))
+	testkit.ServeRawSocket(t, e.socket("hung"), testkit.Hang)
 	// Real clock, short budgets: a dead plugin costs about 100ms.
 	s := e.store(withClock(realClock{}), WithGetAllTimeout(100*time.Millisecond),
 		WithBackoff(func(int) time.Duration { return 10 * time.Millisecond }), WithCallRetryBudget(50*time.Millisecond))

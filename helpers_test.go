@@ -1,20 +1,12 @@
 package plugins
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -26,26 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
-
-// shortDir returns a fresh directory with a short path: UNIX socket paths
-// are limited to about 100 bytes, which t.TempDir() can exceed.
-func shortDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "pl")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
-
-// quietLogger discards what the library logs during tests.
-func quietLogger() logrus.FieldLogger {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return l
-}
 
 // withClock replaces the clock, for tests of back-off and budgets.
 func withClock(c clock) Option {
@@ -218,7 +193,7 @@ type env struct {
 }
 
 func newEnv(t testing.TB) env {
-	root := shortDir(t)
+	root := testkit.ShortDir(t)
 	return env{
 		sockets: filepath.Join(root, "s"),
 		specs:   [2]string{filepath.Join(root, "e"), filepath.Join(root, "u")},
@@ -226,100 +201,17 @@ func newEnv(t testing.TB) env {
 }
 
 func (e env) registry() *LocalRegistry {
-	return NewLocalRegistry(WithSocketsDir(e.sockets), WithSpecsDirs(e.specs[:]...), WithLogger(quietLogger()))
+	return NewLocalRegistry(WithSocketsDir(e.sockets), WithSpecsDirs(e.specs[:]...), WithLogger(testkit.QuietLogger()))
 }
 
 // store returns a quiet store over the env with a fake clock, so that
 // retries cost no time, unless opts say otherwise.
 func (e env) store(opts ...StoreOption) *Store {
-	return NewStore(e.registry(), append([]StoreOption{WithLogger(quietLogger()), withClock(newFakeClock())}, opts...)...)
+	return NewStore(e.registry(), append([]StoreOption{WithLogger(testkit.QuietLogger()), withClock(newFakeClock())}, opts...)...)
 }
 
 // socket returns the path of NAME.sock in the sockets directory.
 func (e env) socket(name string) string { return filepath.Join(e.sockets, name+".sock") }
-
-// certs is a throwaway PKI: a CA and a server certificate for 127.0.0.1
-// and localhost signed by it, written as PEM files.
-type certs struct {
-	caFile, certFile, keyFile string
-	ca                        *x509.Certificate
-	caKey                     *ecdsa.PrivateKey
-	server                    tls.Certificate
-	pool                      *x509.CertPool
-}
-
-func newCerts(t testing.TB, dir string) *certs {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "plugins test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	require.NoError(t, err)
-	ca, err := x509.ParseCertificate(caDER)
-	require.NoError(t, err)
-
-	c := &certs{
-		caFile: filepath.Join(dir, "ca.pem"), certFile: filepath.Join(dir, "cert.pem"), keyFile: filepath.Join(dir, "key.pem"),
-		ca: ca, caKey: caKey, pool: x509.NewCertPool(),
-	}
-	c.pool.AddCert(ca)
-	writePEM(t, c.caFile, "CERTIFICATE", caDER)
-	c.server = c.issue(t, "127.0.0.1", x509.ExtKeyUsageServerAuth, "", "")
-	// A client certificate, for plugins that require one.
-	c.issue(t, "client", x509.ExtKeyUsageClientAuth, c.certFile, c.keyFile)
-	return c
-}
-
-// issue signs a certificate for cn (also its IP or DNS name), writing it
-// and its key to certFile and keyFile when they are given.
-func (c *certs) issue(t testing.TB, cn string, usage x509.ExtKeyUsage, certFile, keyFile string) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-	}
-	if ip := net.ParseIP(cn); ip != nil {
-		tmpl.IPAddresses = []net.IP{ip}
-		tmpl.DNSNames = []string{"localhost"}
-	} else {
-		tmpl.DNSNames = []string{cn}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.ca, &key.PublicKey, c.caKey)
-	require.NoError(t, err)
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	require.NoError(t, err)
-	if certFile != "" {
-		writePEM(t, certFile, "CERTIFICATE", der)
-		writePEM(t, keyFile, "EC PRIVATE KEY", keyDER)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
-func writePEM(t testing.TB, path, typ string, der []byte) {
-	t.Helper()
-	require.NoError(t, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600))
-}
-
-// serverTLS is the TLS configuration of a plugin served with these certs.
-func (c *certs) serverTLS() *tls.Config {
-	return &tls.Config{Certificates: []tls.Certificate{c.server}, MinVersion: tls.VersionTLS12}
-}
 
 // retries records the retry events of an observer.
 type retries struct {
@@ -347,63 +239,15 @@ func (r *retries) Waits() []time.Duration {
 	return out
 }
 
-// rawPlugin serves HTTP by hand on a UNIX socket: answer is called with the
-// connection, the number of the request on it (0 for the first), the
-// request and its body, writes the answer, and returns false to close the
-// connection. Connections still open when the test ends are closed, so
-// that an answer that never ends does not hold the test. It returns the
-// plugin's address and a count of the connections accepted.
-func rawPlugin(t *testing.T, answer func(conn net.Conn, n int, req *http.Request, body []byte) bool) (addr string, conns *atomic.Int32) {
-	t.Helper()
-	sock := filepath.Join(shortDir(t), "raw.sock")
-	l, err := net.Listen("unix", sock)
-	require.NoError(t, err)
-	conns = new(atomic.Int32)
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		open []net.Conn
-	)
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range open {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			mu.Lock()
-			open = append(open, conn)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for n := 0; ; n++ {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					body, err := io.ReadAll(req.Body)
-					if err != nil || !answer(conn, n, req, body) {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return "unix://" + sock, conns
+// heapGrowth runs f and returns how much the allocated heap grew in total
+// meanwhile (every allocation counts, freed or not).
+func heapGrowth(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }
 
 // settles reports whether cond holds within a few seconds. It polls in the

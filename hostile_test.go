@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -20,36 +19,13 @@ import (
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // Hostile input: answers, spec files and names that a broken or malicious
 // plugin, package or user may present.
-
-// serveRaw serves a plugin that answers each request by writing raw bytes
-// on its connection and says whether to keep the connection for the next
-// request. It returns the socket path and a count of requests.
-func serveRaw(t *testing.T, answer func(conn net.Conn, req *http.Request) (keep bool)) (string, *atomic.Int32) {
-	t.Helper()
-	var n atomic.Int32
-	addr, _ := rawPlugin(t, func(conn net.Conn, _ int, req *http.Request, _ []byte) bool {
-		n.Add(1)
-		return answer(conn, req)
-	})
-	return strings.TrimPrefix(addr, "unix://"), &n
-}
-
-// heapGrowth runs f and returns how much the allocated heap grew in total
-// meanwhile (every allocation counts, freed or not).
-func heapGrowth(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // An answer of 1 GiB, as an error and as a success whose result is not
 // wanted: the call returns at once, with a bounded prefix of the error, and
@@ -69,7 +45,7 @@ func TestHostileHugeAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var written atomic.Int64
 			chunk := []byte(strings.Repeat("e", 64<<10)) // not counted below
-			sock := filepath.Join(shortDir(t), "p.sock")
+			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Length", fmt.Sprint(gib))
 				w.WriteHeader(tt.status)
@@ -149,7 +125,7 @@ func TestHostileUndecodableAnswers(t *testing.T) {
 	}
 	t.Run("trailing data after the answer", func(t *testing.T) {
 		// As in the engine: the first JSON value is the answer.
-		sock := filepath.Join(shortDir(t), "p.sock")
+		sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 		serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, `{"N": 7} and then some`)
 		}))
@@ -184,23 +160,23 @@ func TestHostileContentLengthLies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var first atomic.Bool
-			sock, n := serveRaw(t, func(conn net.Conn, req *http.Request) bool {
+			raw := testkit.ServeRawSocket(t, testkit.SocketPath(t, "raw"), testkit.ReadBody(func(conn net.Conn, _ int, _ *http.Request) bool {
 				if first.CompareAndSwap(false, true) {
 					_, _ = io.WriteString(conn, tt.response)
 					return tt.keep
 				}
 				_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(okAnswer), okAnswer)
 				return true
-			})
+			}))
 			var seen retries
-			c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithRetryObserver(seen.observe))
+			c := testClient(t, raw.Addr(), tlsconfig.Options{}, WithRetryObserver(seen.observe))
 			var out echoArgs
 			start := time.Now()
 			err := c.CallWithOptions("X.Y", nil, &out, WithRequestTimeout(300*time.Millisecond))
 			assert.Less(t, time.Since(start), 5*time.Second)
 			require.ErrorContains(t, err, tt.wantErr)
 			assert.Empty(t, seen.Events(), "an answer came: not retried")
-			assert.EqualValues(t, 1, n.Load())
+			assert.EqualValues(t, 1, raw.Requests())
 
 			// The next call gets its own answer, not the rest of the lie.
 			for i := 0; i < 3; i++ {
@@ -220,7 +196,7 @@ func TestHostileRedirectIsNotFollowed(t *testing.T) {
 			p := newFakePlugin().on("/X.Y", func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, "/Other.Method", status)
 			})
-			sock := filepath.Join(shortDir(t), "p.sock")
+			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 			serveUnix(t, sock, p)
 			err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("X.Y", echoArgs{"body", 1}, nil)
 			var se *StatusError
@@ -236,7 +212,7 @@ func TestHostileRedirectIsNotFollowed(t *testing.T) {
 // Headers that never end, dripped slowly or flooded: the call ends within
 // its timeout or context, memory stays bounded, and nothing is retried.
 func TestHostileEndlessHeaders(t *testing.T) {
-	drip := func(conn net.Conn, _ *http.Request) bool {
+	drip := func(conn net.Conn, _ int, _ *http.Request) bool {
 		_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nX-Slow: ")
 		for {
 			if _, err := io.WriteString(conn, "a"); err != nil {
@@ -245,7 +221,7 @@ func TestHostileEndlessHeaders(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	flood := func(conn net.Conn, _ *http.Request) bool {
+	flood := func(conn net.Conn, _ int, _ *http.Request) bool {
 		_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\n")
 		line := []byte("X-Flood: " + strings.Repeat("f", 1000) + "\r\n")
 		for i := 0; i < 100_000; i++ { // 100 MB, if anyone reads it
@@ -257,7 +233,7 @@ func TestHostileEndlessHeaders(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		answer func(net.Conn, *http.Request) bool
+		answer testkit.RawFunc
 		call   func(c *Client) error
 	}{
 		{"drip, request timeout", drip, func(c *Client) error {
@@ -274,9 +250,9 @@ func TestHostileEndlessHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sock, n := serveRaw(t, tt.answer)
+			raw := testkit.ServeRawSocket(t, testkit.SocketPath(t, "raw"), testkit.ReadBody(tt.answer))
 			var seen retries
-			c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithRetryObserver(seen.observe))
+			c := testClient(t, raw.Addr(), tlsconfig.Options{}, WithRetryObserver(seen.observe))
 			var err error
 			start := time.Now()
 			grew := heapGrowth(func() { err = tt.call(c) })
@@ -284,7 +260,7 @@ func TestHostileEndlessHeaders(t *testing.T) {
 			assert.Less(t, time.Since(start), 5*time.Second)
 			assert.Less(t, grew, uint64(64<<20))
 			assert.Empty(t, seen.Events())
-			assert.EqualValues(t, 1, n.Load())
+			assert.EqualValues(t, 1, raw.Requests())
 			t.Logf("%v after %v, %d KiB allocated", err, time.Since(start).Round(time.Millisecond), grew>>10)
 		})
 	}
@@ -523,7 +499,7 @@ func TestHostileAnswerBeforeTheBodyIsRead(t *testing.T) {
 		for _, tt := range sends {
 			t.Run(fmt.Sprint(tt.name, " ", status), func(t *testing.T) {
 				var ran atomic.Int32
-				sock := filepath.Join(shortDir(t), "p.sock")
+				sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 				serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					ran.Add(1)
 					w.WriteHeader(status)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -14,7 +15,7 @@ import (
 // connPair returns both ends of a UNIX socket connection.
 func connPair(t *testing.T) (client, server net.Conn) {
 	t.Helper()
-	l, err := net.Listen("unix", filepath.Join(shortDir(t), "s.sock"))
+	l, err := net.Listen("unix", filepath.Join(testkit.ShortDir(t), "s.sock"))
 	require.NoError(t, err)
 	defer l.Close()
 	client, err = net.Dial("unix", l.Addr().String())

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -21,7 +22,7 @@ func TestOptionKinds(t *testing.T) {
 		{"WithNoResend", WithNoResend(), true, true, false},
 		{"WithMaxAnswerSize", WithMaxAnswerSize(1), true, true, false},
 		{"WithRetryObserver", WithRetryObserver(nil), true, true, false},
-		{"WithLogger", WithLogger(quietLogger()), true, true, true},
+		{"WithLogger", WithLogger(testkit.QuietLogger()), true, true, true},
 		{"WithLookupRetryBudget", WithLookupRetryBudget(0), false, true, false},
 		{"WithGetAllTimeout", WithGetAllTimeout(time.Second), false, true, false},
 		{"WithSocketsDir", WithSocketsDir(""), false, false, true},
@@ -41,7 +42,7 @@ func TestOptionKinds(t *testing.T) {
 
 // WithLogger sets the same logger wherever it is given.
 func TestWithLoggerEverywhere(t *testing.T) {
-	l := quietLogger()
+	l := testkit.QuietLogger()
 	assert.Same(t, l, newConfig([]Option{WithLogger(l)}).logger)
 	assert.Same(t, l, newConfig([]StoreOption{WithLogger(l)}).logger)
 	assert.Same(t, l, NewLocalRegistry(WithLogger(l)).logger)

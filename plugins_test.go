@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -53,15 +54,15 @@ func TestGetActivatesAndReturnsThePlugin(t *testing.T) {
 
 func TestGetOverSpecFiles(t *testing.T) {
 	e := newEnv(t)
-	pki := newCerts(t, shortDir(t))
+	pki := testkit.NewCA(t, testkit.ShortDir(t))
 	tcp := serveTCP(t, newFakePlugin("NetworkDriver"))
-	tlsAddr := serveTLS(t, newFakePlugin("authz"), pki.serverTLS())
+	tlsAddr := serveTLS(t, newFakePlugin("authz"), pki.ServerConfig())
 	writeFile(t, filepath.Join(e.specs[0], "net.spec"), "tcp://"+tcp+"\n")
 	writeFile(t, filepath.Join(e.specs[1], "auth", "auth.json"),
-		fmt.Sprintf(`{"Name": "ignored", "Addr": "https://%s", "TLSConfig": {"CAFile": %q}}`, tlsAddr, pki.caFile))
-	other := newCerts(t, shortDir(t))
+		fmt.Sprintf(`{"Name": "ignored", "Addr": "https://%s", "TLSConfig": {"CAFile": %q}}`, tlsAddr, pki.File()))
+	other := testkit.NewCA(t, testkit.ShortDir(t))
 	writeFile(t, filepath.Join(e.specs[1], "badca.json"),
-		fmt.Sprintf(`{"Addr": "https://%s", "TLSConfig": {"CAFile": %q}}`, tlsAddr, other.caFile))
+		fmt.Sprintf(`{"Addr": "https://%s", "TLSConfig": {"CAFile": %q}}`, tlsAddr, other.File()))
 	s := e.store()
 
 	p, err := s.Get("net", "NetworkDriver")
@@ -71,7 +72,7 @@ func TestGetOverSpecFiles(t *testing.T) {
 	p, err = s.Get("auth", "authz")
 	require.NoError(t, err)
 	assert.Equal(t, "auth", p.Name)
-	assert.Equal(t, pki.caFile, p.TLSConfig.CAFile)
+	assert.Equal(t, pki.File(), p.TLSConfig.CAFile)
 
 	start := time.Now()
 	_, err = s.Get("badca", "authz")
@@ -211,7 +212,7 @@ func TestGetContextCancellation(t *testing.T) {
 	e := newEnv(t)
 	t.Run("during the lookup back-off", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		s := NewStore(e.registry(), WithLogger(quietLogger()),
+		s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()),
 			WithBackoff(func(int) time.Duration { return time.Hour }), WithLookupRetryBudget(2*time.Hour),
 			WithRetryObserver(func(RetryEvent) { cancel() }))
 		start := time.Now()
@@ -425,7 +426,7 @@ func TestGetAllOfActivatedPluginsReadsNoSpecFile(t *testing.T) {
 	}
 	serveUnix(t, e.socket("p"), newFakePlugin("VolumeDriver"))
 	reg := &countingRegistry{LocalRegistry: e.registry()}
-	s := NewStore(reg, WithLogger(quietLogger()))
+	s := NewStore(reg, WithLogger(testkit.QuietLogger()))
 
 	first, err := s.GetAll("VolumeDriver")
 	require.NoError(t, err)
@@ -448,9 +449,9 @@ func TestGetAllOfActivatedPluginsReadsNoSpecFile(t *testing.T) {
 }
 
 func TestGetAllRegistryError(t *testing.T) {
-	dir := filepath.Join(shortDir(t), "loop")
+	dir := filepath.Join(testkit.ShortDir(t), "loop")
 	require.NoError(t, os.Symlink(dir, dir))
-	s := NewStore(NewLocalRegistry(WithSocketsDir(dir)), WithLogger(quietLogger()))
+	s := NewStore(NewLocalRegistry(WithSocketsDir(dir)), WithLogger(testkit.QuietLogger()))
 	_, err := s.GetAll("VolumeDriver")
 	require.Error(t, err)
 }
@@ -478,10 +479,10 @@ func (m memRegistry) Plugins() ([]*Plugin, error) {
 func TestStoresAreIndependent(t *testing.T) {
 	e1 := newEnv(t)
 	serveUnix(t, e1.socket("only1"), newFakePlugin("VolumeDriver"))
-	sock := filepath.Join(shortDir(t), "mem.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "mem.sock")
 	serveUnix(t, sock, newFakePlugin("VolumeDriver"))
 	s1 := e1.store()
-	s2 := NewStore(memRegistry{"mem": "unix://" + sock}, WithLogger(quietLogger()), WithLookupRetryBudget(0))
+	s2 := NewStore(memRegistry{"mem": "unix://" + sock}, WithLogger(testkit.QuietLogger()), WithLookupRetryBudget(0))
 
 	_, err := s1.Get("only1", "VolumeDriver")
 	require.NoError(t, err)
@@ -544,7 +545,7 @@ func TestGetContextSaysWhatActivationWasRetrying(t *testing.T) {
 	e := newEnv(t)
 	staleSocket(t, e.socket("stale"))
 	var seen retries
-	s := NewStore(e.registry(), WithLogger(quietLogger()), WithRetryObserver(seen.observe),
+	s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()), WithRetryObserver(seen.observe),
 		WithBackoff(func(int) time.Duration { return 20 * time.Millisecond }))
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()

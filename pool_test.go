@@ -16,9 +16,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -51,7 +53,7 @@ func idleCount(c *Client) int {
 
 func TestKeepAliveWithAServerClosingIdleConnections(t *testing.T) {
 	var conns connCounter
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, newFakePlugin().on("/Echo.Echo", echo), conns.track, func(s *http.Server) {
 		s.IdleTimeout = 20 * time.Millisecond
 	})
@@ -74,16 +76,18 @@ func TestARequestOnAConnectionClosedUnderItIsSentAgainAtOnce(t *testing.T) {
 	var bodies []string
 	// Every connection serves one request, then drops the next one unanswered,
 	// as a server closing an idle connection just as a request arrives.
-	addr, conns := rawPlugin(t, func(w net.Conn, n int, _ *http.Request, body []byte) bool {
+	raw := testkit.ServeRawSocket(t, testkit.SocketPath(t, "raw"), testkit.ReadBody(func(w net.Conn, n int, req *http.Request) bool {
 		if n > 0 {
 			return false
 		}
+		body, _ := io.ReadAll(req.Body)
 		mu.Lock()
 		bodies = append(bodies, string(body))
 		mu.Unlock()
 		_, _ = fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 		return true
-	})
+	}))
+	addr := raw.Addr()
 	sends := []struct {
 		name   string
 		send   func(c *Client) (string, error)
@@ -100,7 +104,7 @@ func TestARequestOnAConnectionClosedUnderItIsSentAgainAtOnce(t *testing.T) {
 			return out, err
 		}, true},
 		{"SendFile of a file", func(c *Client) (string, error) {
-			f := filepath.Join(shortDir(t), "body")
+			f := filepath.Join(testkit.ShortDir(t), "body")
 			require.NoError(t, os.WriteFile(f, []byte(`"`+payload+`"`), 0o600))
 			file, err := os.Open(f)
 			require.NoError(t, err)
@@ -121,7 +125,7 @@ func TestARequestOnAConnectionClosedUnderItIsSentAgainAtOnce(t *testing.T) {
 			c := testClient(t, addr, tlsconfig.Options{}, withClock(clk), WithRetryObserver(seen.observe))
 			var warm string
 			require.NoError(t, c.Call("Echo.Echo", "warm", &warm))
-			before := conns.Load()
+			before := raw.Conns()
 			mu.Lock()
 			bodies = nil
 			mu.Unlock()
@@ -130,12 +134,12 @@ func TestARequestOnAConnectionClosedUnderItIsSentAgainAtOnce(t *testing.T) {
 			if !tt.resent {
 				require.Error(t, err, "a stream partly sent cannot be sent again")
 				assert.ErrorContains(t, err, "cannot be rewound")
-				assert.Equal(t, before, conns.Load())
+				assert.Equal(t, before, raw.Conns())
 				return
 			}
 			require.NoError(t, err)
 			assert.Equal(t, payload, out)
-			assert.Equal(t, before+1, conns.Load(), "sent again on a new connection")
+			assert.Equal(t, before+1, raw.Conns(), "sent again on a new connection")
 			// The second send counts, and is shown with the same words as
 			// in an error, but waits for nothing.
 			require.Len(t, seen.Events(), 1, "every send is counted")
@@ -155,7 +159,7 @@ func TestARequestOnAConnectionClosedUnderItIsSentAgainAtOnce(t *testing.T) {
 
 func TestConnectionCloseAnswers(t *testing.T) {
 	var conns connCounter
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Connection", "close")
 		echo(w, r)
@@ -185,21 +189,18 @@ func TestAnswerFraming(t *testing.T) {
 	}
 	for _, tt := range answers {
 		t.Run(tt.name, func(t *testing.T) {
-			addr, conns := rawPlugin(t, func(w net.Conn, _ int, _ *http.Request, _ []byte) bool {
-				_, _ = io.WriteString(w, tt.raw)
-				return tt.reuse
-			})
-			c := testClient(t, addr, tlsconfig.Options{})
+			raw := testkit.ServeRawSocket(t, testkit.SocketPath(t, "raw"), testkit.Answer(tt.raw, tt.reuse))
+			c := testClient(t, raw.Addr(), tlsconfig.Options{})
 			for i := 0; i < 3; i++ {
 				var out echoArgs
 				require.NoError(t, c.Call("X.Y", nil, &out))
 				assert.Equal(t, "x", out.Name)
 			}
 			if tt.reuse {
-				assert.EqualValues(t, 1, conns.Load(), "the connection serves every call")
+				assert.EqualValues(t, 1, raw.Conns(), "the connection serves every call")
 				assert.Equal(t, 1, idleCount(c))
 			} else {
-				assert.EqualValues(t, 3, conns.Load(), "a connection per call")
+				assert.EqualValues(t, 3, raw.Conns(), "a connection per call")
 				assert.Zero(t, idleCount(c))
 			}
 		})
@@ -208,7 +209,7 @@ func TestAnswerFraming(t *testing.T) {
 
 func TestStreamClosedEarlyDropsItsConnection(t *testing.T) {
 	var conns connCounter
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/Echo.Echo" {
 			echo(w, r)
@@ -241,7 +242,7 @@ func TestStreamClosedEarlyDropsItsConnection(t *testing.T) {
 
 func TestStreamReadToTheEndKeepsItsConnection(t *testing.T) {
 	var conns connCounter
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	payload := strings.Repeat("0123456789", 100_000)
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, payload)
@@ -262,7 +263,7 @@ func TestStreamReadToTheEndKeepsItsConnection(t *testing.T) {
 
 func TestCancellationInterruptsAWrite(t *testing.T) {
 	stop := make(chan struct{})
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	var conns connCounter
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/Echo.Echo" {
@@ -301,7 +302,7 @@ func (zeros) Read(p []byte) (int, error) {
 func TestDeadlineDuringTheAnswerDropsTheConnection(t *testing.T) {
 	release := make(chan struct{})
 	var conns connCounter
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	var calls atomic.Int32
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
@@ -326,7 +327,7 @@ func TestDeadlineDuringTheAnswerDropsTheConnection(t *testing.T) {
 }
 
 func TestAnAnswerBeforeTheWholeBodyIsSent(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"Err":"too large"}`, http.StatusRequestEntityTooLarge) // reads none of it
 	}))
@@ -341,30 +342,26 @@ func TestAnAnswerBeforeTheWholeBodyIsSent(t *testing.T) {
 }
 
 func TestAFailingRequestBodyIsNotRetried(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, newFakePlugin().on("/Echo.Echo", echo))
 	var seen retries
 	c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithRetryObserver(seen.observe))
-	broken := io.MultiReader(strings.NewReader("partial"), iotestErrReader{io.ErrUnexpectedEOF})
+	broken := io.MultiReader(strings.NewReader("partial"), iotest.ErrReader(io.ErrUnexpectedEOF))
 	err := c.SendFile("Echo.Echo", broken, nil)
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	assert.ErrorContains(t, err, "reading the request body")
 	assert.Empty(t, seen.Events())
 }
 
-type iotestErrReader struct{ err error }
-
-func (r iotestErrReader) Read([]byte) (int, error) { return 0, r.err }
-
 func TestConnectionsAreReusedOverTCPAndTLS(t *testing.T) {
-	pki := newCerts(t, shortDir(t))
+	pki := testkit.NewCA(t, testkit.ShortDir(t))
 	h := newFakePlugin().on("/Echo.Echo", echo)
 	start := func(tlsCfg bool) (string, *connCounter) {
 		var conns connCounter
 		srv := httptest.NewUnstartedServer(h)
 		conns.track(srv.Config)
 		if tlsCfg {
-			srv.TLS = pki.serverTLS()
+			srv.TLS = pki.ServerConfig()
 			srv.StartTLS()
 		} else {
 			srv.Start()
@@ -381,8 +378,8 @@ func TestConnectionsAreReusedOverTCPAndTLS(t *testing.T) {
 		conns *connCounter
 	}{
 		{"tcp://" + tcpAddr, tlsconfig.Options{}, tcpConns},
-		{"https://" + tlsAddr, tlsconfig.Options{CAFile: pki.caFile}, tlsConns},
-		{"https://localhost:" + port(tlsAddr), tlsconfig.Options{CAFile: pki.caFile}, tlsConns},
+		{"https://" + tlsAddr, tlsconfig.Options{CAFile: pki.File()}, tlsConns},
+		{"https://localhost:" + port(tlsAddr), tlsconfig.Options{CAFile: pki.File()}, tlsConns},
 	} {
 		t.Run(tt.addr, func(t *testing.T) {
 			before := tt.conns.opened.Load()
@@ -408,7 +405,7 @@ func TestIdleConnectionsAreBoundedAndExpire(t *testing.T) {
 	const callers = maxIdleConns + 8
 	var arrived sync.WaitGroup
 	arrived.Add(callers)
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/Wait.All" {
 			arrived.Done()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,15 +23,15 @@ import (
 // plugin's address and a count of the X.Crash requests received.
 func crashingPlugin(t *testing.T) (string, *atomic.Int32) {
 	var crashes atomic.Int32
-	addr, _ := rawPlugin(t, func(conn net.Conn, _ int, req *http.Request, _ []byte) bool {
+	raw := testkit.ServeRawSocket(t, testkit.SocketPath(t, "raw"), testkit.ReadBody(func(conn net.Conn, _ int, req *http.Request) bool {
 		if req.URL.Path == "/X.Crash" {
 			crashes.Add(1)
 			return false
 		}
 		_, _ = fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
 		return true
-	})
-	return addr, &crashes
+	}))
+	return raw.Addr(), &crashes
 }
 
 // Every send of a request counts, and a failure is named with the same
@@ -39,7 +40,7 @@ func crashingPlugin(t *testing.T) (string, *atomic.Int32) {
 // attempts, not five.
 func TestEverySendIsCounted(t *testing.T) {
 	addr, crashes := crashingPlugin(t)
-	var logged syncBuffer
+	var logged testkit.Buffer
 	logger := logrus.New()
 	logger.SetOutput(&logged)
 	logger.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
@@ -114,7 +115,7 @@ func TestNoResendOfARequestWrittenWhole(t *testing.T) {
 // through the body.
 func TestNoResendStillRetriesRequestsNotWrittenWhole(t *testing.T) {
 	t.Run("not listening yet", func(t *testing.T) {
-		sock := filepath.Join(shortDir(t), "later.sock")
+		sock := filepath.Join(testkit.ShortDir(t), "later.sock")
 		clk := newFakeClock()
 		clk.onSleep = func(n int) {
 			if n == 1 {
@@ -128,7 +129,7 @@ func TestNoResendStillRetriesRequestsNotWrittenWhole(t *testing.T) {
 		assert.Equal(t, []time.Duration{time.Second}, clk.Sleeps())
 	})
 	t.Run("dropped halfway through the body", func(t *testing.T) {
-		sock := filepath.Join(shortDir(t), "half.sock")
+		sock := filepath.Join(testkit.ShortDir(t), "half.sock")
 		l, err := net.Listen("unix", sock)
 		require.NoError(t, err)
 		first := true

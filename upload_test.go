@@ -1,12 +1,10 @@
 package plugins
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"runtime"
@@ -15,41 +13,10 @@ import (
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// answerEarly serves a plugin that reads each request's head, answers at
-// once without reading the body, and then neither reads nor closes the
-// connection for 3s, as a plugin refusing an upload may. It returns the
-// plugin's address and a count of the requests it answered.
-func answerEarly(t *testing.T, status int, body string) (string, *atomic.Int32) {
-	t.Helper()
-	sock := filepath.Join(shortDir(t), "early.sock")
-	l, err := net.Listen("unix", sock)
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
-	var n atomic.Int32
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				if _, err := http.ReadRequest(bufio.NewReader(conn)); err != nil {
-					return
-				}
-				n.Add(1)
-				fmt.Fprintf(conn, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-					status, len(body), body)
-				time.Sleep(3 * time.Second)
-			}()
-		}
-	}()
-	return "unix://" + sock, &n
-}
 
 // hidden hides a reader's type: its length is unknown, so it is sent chunked.
 type hidden struct{ io.Reader }
@@ -75,8 +42,8 @@ func TestAnAnswerDuringAnUploadEndsIt(t *testing.T) {
 	}
 	for _, tt := range uploads {
 		t.Run(tt.name+" refused", func(t *testing.T) {
-			addr, answered := answerEarly(t, http.StatusRequestEntityTooLarge, `{"Err":"too large"}`)
-			c := testClient(t, addr, tlsconfig.Options{})
+			early := testkit.ServeRawSocket(t, testkit.SocketPath(t, "early"), testkit.AnswerEarly(http.StatusRequestEntityTooLarge, `{"Err":"too large"}`, 3*time.Second))
+			c := testClient(t, early.Addr(), tlsconfig.Options{})
 			start := time.Now()
 			err := tt.send(c, nil)
 			assert.Less(t, time.Since(start), time.Second, "the upload was not ended by the answer")
@@ -84,11 +51,11 @@ func TestAnAnswerDuringAnUploadEndsIt(t *testing.T) {
 			require.ErrorAs(t, err, &se)
 			assert.Equal(t, http.StatusRequestEntityTooLarge, se.StatusCode)
 			assert.EqualError(t, err, "X.Upload: too large")
-			assert.EqualValues(t, 1, answered.Load(), "sent once")
+			assert.EqualValues(t, 1, early.Requests(), "sent once")
 		})
 		t.Run(tt.name+" answered", func(t *testing.T) {
-			addr, answered := answerEarly(t, http.StatusOK, `{"N": 3}`)
-			c := testClient(t, addr, tlsconfig.Options{})
+			early := testkit.ServeRawSocket(t, testkit.SocketPath(t, "early"), testkit.AnswerEarly(http.StatusOK, `{"N": 3}`, 3*time.Second))
+			c := testClient(t, early.Addr(), tlsconfig.Options{})
 			var out echoArgs
 			start := time.Now()
 			require.NoError(t, tt.send(c, &out))
@@ -96,7 +63,7 @@ func TestAnAnswerDuringAnUploadEndsIt(t *testing.T) {
 			assert.Equal(t, 3, out.N)
 			// The connection the upload was cut on is not used again.
 			require.NoError(t, tt.send(c, &out))
-			assert.EqualValues(t, 2, answered.Load())
+			assert.EqualValues(t, 2, early.Requests())
 		})
 	}
 }
@@ -137,7 +104,7 @@ func (c closable) Close() error {
 // a Read cannot be interrupted; the reader is closed if it can be, and
 // nothing is left running once its Read returns.
 func TestCancellationEndsASendFileWhoseReaderStalls(t *testing.T) {
-	sock := filepath.Join(shortDir(t), "p.sock")
+	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	serveUnix(t, sock, http.HandlerFunc(echo))
 	const bound = 300 * time.Millisecond
 

@@ -1,14 +1,13 @@
 package pluginstest
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
-	"github.com/sirupsen/logrus"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 )
 
 // TB is the part of testing.TB that an Env uses: *testing.T, *testing.B and
@@ -32,9 +31,8 @@ type Env struct {
 	opts     []plugins.StoreOption
 	store    *plugins.Store
 
-	pkiOnce sync.Once
-	pki     *pki
-	pkiErr  error
+	caMu sync.Mutex
+	ca   *CA
 }
 
 // Options returns the options of an Env's store, before those given to New:
@@ -42,7 +40,7 @@ type Env struct {
 // budget of 1s and no lookup retries (a missing plugin is reported at once).
 func Options() []plugins.StoreOption {
 	return []plugins.StoreOption{
-		plugins.WithLogger(discardLogger()),
+		plugins.WithLogger(testkit.QuietLogger()),
 		plugins.WithBackoff(plugins.ExponentialBackoff(10*time.Millisecond, 100*time.Millisecond)),
 		plugins.WithCallRetryBudget(time.Second),
 		plugins.WithLookupRetryBudget(0),
@@ -53,11 +51,7 @@ func Options() []plugins.StoreOption {
 // Options() then opts. Its directories and plugins are removed by t.Cleanup.
 func New(t TB, opts ...plugins.StoreOption) *Env {
 	t.Helper()
-	root, err := os.MkdirTemp("", "plug")
-	if err != nil {
-		t.Fatalf("pluginstest: %v", err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(root) })
+	root := testkit.ShortDir(t)
 	e := &Env{
 		t:       t,
 		root:    root,
@@ -72,7 +66,7 @@ func New(t TB, opts ...plugins.StoreOption) *Env {
 	e.registry = plugins.NewLocalRegistry(
 		plugins.WithSocketsDir(e.sockets),
 		plugins.WithSpecsDirs(e.specs),
-		plugins.WithLogger(discardLogger()),
+		plugins.WithLogger(testkit.QuietLogger()),
 	)
 	e.opts = append(Options(), opts...)
 	e.store = plugins.NewStore(e.registry, e.opts...)
@@ -125,25 +119,22 @@ func (e *Env) StaleSocket(name string) string {
 	return path
 }
 
-// CAFile returns the PEM file of the certificate authority that signs the
-// certificates of the plugins served by ServeJSON, creating it if needed.
+// CA returns the certificate authority that signs the certificates of the
+// plugins served by ServeJSON, creating it if needed: to serve a plugin
+// with a certificate of your own, or to give a client a certificate.
+func (e *Env) CA() *CA {
+	e.t.Helper()
+	e.caMu.Lock()
+	defer e.caMu.Unlock()
+	if e.ca == nil {
+		e.ca = NewCA(e.t, filepath.Join(e.root, "tls"))
+	}
+	return e.ca
+}
+
+// CAFile returns the PEM file of the environment's certificate authority
+// (see CA), as the spec files of ServeJSON name it.
 func (e *Env) CAFile() string {
 	e.t.Helper()
-	p := e.certs()
-	return p.caFile
-}
-
-func (e *Env) certs() *pki {
-	e.t.Helper()
-	e.pkiOnce.Do(func() { e.pki, e.pkiErr = newPKI(filepath.Join(e.root, "tls")) })
-	if e.pkiErr != nil {
-		e.t.Fatalf("pluginstest: generating certificates: %v", e.pkiErr)
-	}
-	return e.pki
-}
-
-func discardLogger() logrus.FieldLogger {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return l
+	return e.CA().File()
 }

@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 )
 
 // Plugin is a fake plugin served in an Env. It answers /Plugin.Activate
@@ -32,18 +34,29 @@ type Plugin struct {
 	faults   []*Fault
 	requests []Request
 	srv      *http.Server
-	stop     chan struct{} // closed when srv stops, to end delays
+	stop     chan struct{}   // closed when srv stops, to end delays
+	later    testkit.Pending // a start to come (StartAfter)
 }
 
 // ServeSocket serves a plugin called name, implementing the interfaces
 // given, on NAME.sock in the sockets directory.
 func (e *Env) ServeSocket(name string, implements ...string) *Plugin {
 	e.t.Helper()
+	p := e.ServeSocketLater(name, implements...)
+	p.mustStart()
+	return p
+}
+
+// ServeSocketLater is ServeSocket for a plugin that is still starting:
+// nothing listens on NAME.sock, which does not exist, until Start or
+// StartAfter. Lookups and calls meanwhile fail as they do for a plugin
+// that is not up yet, and are retried within their budgets.
+func (e *Env) ServeSocketLater(name string, implements ...string) *Plugin {
+	e.t.Helper()
 	p := e.newPlugin(name, implements)
 	p.network, p.scheme = "unix", "unix"
 	p.address = filepath.Join(e.sockets, name+".sock")
 	p.source = p.address
-	p.mustStart()
 	return p
 }
 
@@ -66,12 +79,12 @@ func (e *Env) ServeJSON(name string, implements ...string) *Plugin {
 	e.t.Helper()
 	p := e.newPlugin(name, implements)
 	p.network, p.scheme, p.address = "tcp", "https", "127.0.0.1:0"
-	p.tls = e.certs().serverConfig()
+	p.tls = e.CA().ServerConfig()
 	p.mustStart()
 	spec, err := json.Marshal(map[string]any{
 		"Name":      name,
 		"Addr":      p.Addr(),
-		"TLSConfig": map[string]string{"CAFile": e.certs().caFile},
+		"TLSConfig": map[string]string{"CAFile": e.CAFile()},
 	})
 	if err != nil {
 		e.t.Fatalf("pluginstest: %v", err)
@@ -142,12 +155,14 @@ func (p *Plugin) Calls(method string) []Request {
 }
 
 // Stop closes the plugin's listener and connections, ending calls in
-// progress, as a crashed plugin would; a UNIX socket file is removed.
-// Stopping a stopped plugin does nothing.
+// progress, as a crashed plugin would; a UNIX socket file is removed. A
+// start to come (StartAfter) is cancelled. Stopping a stopped plugin does
+// nothing.
 func (p *Plugin) Stop() {
 	p.mu.Lock()
 	srv, stop := p.srv, p.stop
 	p.srv, p.stop = nil, nil
+	p.later.Cancel()
 	p.mu.Unlock()
 	if srv != nil {
 		close(stop)
@@ -155,12 +170,30 @@ func (p *Plugin) Stop() {
 	}
 }
 
-// Start serves the plugin again on the same socket or port after Stop.
-// Starting a running plugin does nothing. The error is the listener's
+// Start serves the plugin again on the same socket or port after Stop, or
+// for the first time after ServeSocketLater. Starting a running plugin does
+// nothing. The error is the listener's
 // (another process may have taken the port meanwhile).
 func (p *Plugin) Start() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.startLocked()
+}
+
+// StartAfter starts the plugin after d, in the background, as a plugin
+// that takes d to come up; Stop cancels it. A failure to start then is
+// reported through the TB (with its Errorf, when it has one).
+func (p *Plugin) StartAfter(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.later.Schedule(&p.mu, d, func() {
+		if err := p.startLocked(); err != nil {
+			testkit.Errorf(p.env.t, "pluginstest: %v", err)
+		}
+	})
+}
+
+func (p *Plugin) startLocked() error {
 	if p.srv != nil {
 		return nil
 	}

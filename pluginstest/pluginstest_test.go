@@ -3,9 +3,12 @@ package pluginstest_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -389,4 +392,116 @@ func TestRequestsAreRecordedWhole(t *testing.T) {
 	assert.Equal(t, strings.TrimPrefix(fp.Addr(), "tcp://"), r.Host)
 	assert.EqualValues(t, len("raw bytes"), r.ContentLength)
 	assert.Equal(t, "raw bytes", string(r.Body))
+}
+
+func TestServeRaw(t *testing.T) {
+	env := pluginstest.New(t, plugins.WithCallRetryBudget(0))
+	const manifest = `{"Implements": ["VolumeDriver"]}`
+	fp := env.ServeRaw("raw", func(conn net.Conn, n int, req *http.Request) bool {
+		switch req.URL.Path {
+		case "/Plugin.Activate":
+			return pluginstest.RawAnswer(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(manifest), manifest), true)(conn, n, req)
+		case "/X.Upload":
+			return pluginstest.AnswerEarly(http.StatusRequestEntityTooLarge, `{"Err":"too large"}`, time.Minute)(conn, n, req)
+		}
+		return pluginstest.ReadBody(func(conn net.Conn, _ int, req *http.Request) bool {
+			body, _ := io.ReadAll(req.Body)
+			_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+			return true
+		})(conn, n, req)
+	})
+	assert.Equal(t, "raw", fp.Name())
+	assert.Equal(t, "unix://"+fp.Source(), fp.Addr())
+	assert.Equal(t, filepath.Join(env.SocketsDir(), "raw.sock"), fp.Source())
+
+	p, err := env.Store().Get("raw", "VolumeDriver")
+	require.NoError(t, err)
+	assert.Equal(t, fp.Addr(), p.Addr)
+	var out string
+	require.NoError(t, p.Client.Call("X.Echo", "hello", &out))
+	assert.Equal(t, "hello", out)
+	assert.Equal(t, 1, fp.Conns())
+	assert.Equal(t, 2, fp.Requests())
+
+	start := time.Now()
+	err = p.Client.SendFile("X.Upload", strings.NewReader(strings.Repeat("d", 64<<20)), nil)
+	assert.EqualError(t, err, "X.Upload: too large")
+	assert.Less(t, time.Since(start), 5*time.Second, "the answer ended the upload")
+}
+
+func TestServeRawEndsHeldAnswersAtCleanup(t *testing.T) {
+	var s pluginstest.Scope
+	env := pluginstest.New(&s, plugins.WithCallRetryBudget(0))
+	fp := env.ServeRaw("held", pluginstest.AnswerEarly(http.StatusOK, `{}`, time.Hour))
+	conn, err := net.Dial("unix", fp.Source())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /X.Y HTTP/1.1\r\nHost: p\r\nContent-Length: 0\r\n\r\n")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return fp.Requests() == 1 }, 5*time.Second, time.Millisecond)
+	start := time.Now()
+	s.Close()
+	assert.Less(t, time.Since(start), time.Second)
+}
+
+func TestServeSocketLater(t *testing.T) {
+	env := pluginstest.New(t, plugins.WithCallRetryBudget(0))
+	fp := env.ServeSocketLater("late", "VolumeDriver")
+	_, err := os.Stat(fp.Source())
+	require.ErrorIs(t, err, os.ErrNotExist, "nothing there before it starts")
+	_, err = env.Store().Get("late", "VolumeDriver")
+	require.ErrorIs(t, err, plugins.ErrNotFound)
+
+	require.NoError(t, fp.Start())
+	_, err = env.Store().Get("late", "VolumeDriver")
+	require.NoError(t, err)
+}
+
+func TestStartAfter(t *testing.T) {
+	t.Run("the plugin appears during lookup retries", func(t *testing.T) {
+		env := pluginstest.New(t, plugins.WithLookupRetryBudget(5*time.Second))
+		fp := env.ServeSocketLater("late", "VolumeDriver")
+		start := time.Now()
+		fp.StartAfter(100 * time.Millisecond)
+		_, err := env.Store().Get("late", "VolumeDriver")
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
+		assert.Len(t, fp.Calls("Plugin.Activate"), 1)
+	})
+	t.Run("Stop cancels it", func(t *testing.T) {
+		env := pluginstest.New(t)
+		fp := env.ServeSocket("p", "VolumeDriver")
+		fp.Stop()
+		fp.StartAfter(20 * time.Millisecond)
+		fp.Stop()
+		time.Sleep(100 * time.Millisecond)
+		_, err := os.Stat(fp.Source())
+		assert.ErrorIs(t, err, os.ErrNotExist)
+	})
+	t.Run("a later call reschedules it", func(t *testing.T) {
+		env := pluginstest.New(t)
+		fp := env.ServeSocketLater("p", "VolumeDriver")
+		fp.StartAfter(20 * time.Millisecond)
+		fp.StartAfter(time.Hour)
+		time.Sleep(100 * time.Millisecond)
+		_, err := os.Stat(fp.Source())
+		assert.ErrorIs(t, err, os.ErrNotExist)
+	})
+}
+
+func TestEnvCA(t *testing.T) {
+	env := pluginstest.New(t)
+	ca := env.CA()
+	assert.Same(t, ca, env.CA(), "one per environment")
+	assert.Equal(t, ca.File(), env.CAFile())
+	env.ServeJSON("auth", "authz")
+	p, err := env.Store().Get("auth", "authz")
+	require.NoError(t, err)
+	assert.Equal(t, ca.File(), p.TLSConfig.CAFile, "it signs the plugins of ServeJSON")
+
+	other := pluginstest.NewCA(t, filepath.Join(t.TempDir(), "other"))
+	env.WriteSpecFile("wrongca.json", fmt.Sprintf(`{"Addr": %q, "TLSConfig": {"CAFile": %q}}`, p.Addr, other.File()))
+	_, err = env.Store().Get("wrongca", "authz")
+	require.ErrorContains(t, err, "unknown authority")
+	assert.NotNil(t, other.Pool())
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"regexp"
@@ -9,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -105,14 +105,10 @@ func TestSlowPlugin(t *testing.T) {
 // the silence over, and the silence line comes once.
 func TestOutputRestartsTheSilence(t *testing.T) {
 	const quiet, every, n = 200 * time.Millisecond, 10 * time.Millisecond, 30
-	var buf bytes.Buffer
+	var buf testkit.Buffer
 	a := newApp(strings.NewReader(""), io.Discard, &buf)
 	a.quietFor = quiet
-	stderr := func() string {
-		a.stderr.mu.Lock()
-		defer a.stderr.mu.Unlock()
-		return buf.String()
-	}
+	stderr := buf.String
 
 	stop := a.watch("p", "unix:///p.sock", "Plugin.Activate")
 	start := time.Now() // the watch began no later
@@ -141,12 +137,10 @@ func TestOutputRestartsTheSilence(t *testing.T) {
 // TestNoSilenceLineOnceAnswered: a wait that ends before the silence
 // prints nothing, then or later.
 func TestNoSilenceLineOnceAnswered(t *testing.T) {
-	var buf bytes.Buffer
+	var buf testkit.Buffer
 	a := newApp(strings.NewReader(""), io.Discard, &buf)
 	a.quietFor = testQuiet
 	a.watch("p", "unix:///p.sock", "Plugin.Activate")()
 	time.Sleep(3 * testQuiet)
-	a.stderr.mu.Lock()
-	defer a.stderr.mu.Unlock()
 	assert.Empty(t, buf.String())
 }

@@ -11,7 +11,7 @@ import (
 	engine "github.com/docker/docker/pkg/plugins"
 	"github.com/docker/go-connections/tlsconfig"
 	"github.com/go-dockerplugins/plugins"
-	"github.com/go-dockerplugins/plugins/interop/internal/plugintest"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -69,7 +69,7 @@ func TestRetryResendsBodyDiffers(t *testing.T) {
 				} else {
 					c, err = plugins.NewClientWithOptions(addr, tlsconfig.Options{},
 						plugins.WithBackoff(plugins.ExponentialBackoff(time.Millisecond, time.Millisecond)),
-						plugins.WithLogger(plugintest.QuietLogger()))
+						plugins.WithLogger(testkit.QuietLogger()))
 				}
 				require.NoError(t, err)
 				require.NoError(t, call.do(c))

@@ -16,6 +16,7 @@ import (
 	engine "github.com/docker/docker/pkg/plugins"
 	"github.com/docker/go-connections/tlsconfig"
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/go-dockerplugins/plugins/interop/internal/plugintest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -95,7 +96,7 @@ func clients(t *testing.T, addr string) (*engine.Client, *plugins.Client) {
 	eng, err := engine.NewClient(addr, &tlsconfig.Options{InsecureSkipVerify: true})
 	require.NoError(t, err)
 	ours, err := plugins.NewClientWithOptions(addr, tlsconfig.Options{InsecureSkipVerify: true},
-		plugins.WithCallRetryBudget(0), plugins.WithLogger(plugintest.QuietLogger()))
+		plugins.WithCallRetryBudget(0), plugins.WithLogger(testkit.QuietLogger()))
 	require.NoError(t, err)
 	t.Cleanup(ours.CloseIdleConnections)
 	return eng, ours
@@ -282,11 +283,11 @@ func head(raw string) string {
 // both build their configuration with go-connections' tlsconfig.Client.
 func TestVerifiedTLSAgrees(t *testing.T) {
 	d := plugintest.NewDirs(t)
-	cfg, caFile := plugintest.NewServerTLS(t, d.Specs[0])
+	ca := testkit.NewCA(t, d.Specs[0])
 	l := plugintest.ListenTCP(t)
-	rec := serveRecorder(t, tls.NewListener(l, cfg), ok(`{"Implements":["VolumeDriver"]}`))
+	rec := serveRecorder(t, tls.NewListener(l, ca.ServerConfig()), ok(`{"Implements":["VolumeDriver"]}`))
 	addr := "https://" + l.Addr().String()
-	opts := tlsconfig.Options{CAFile: caFile}
+	opts := tlsconfig.Options{CAFile: ca.File()}
 
 	eng, err := engine.NewClient(addr, &opts)
 	require.NoError(t, err)

@@ -15,7 +15,7 @@ import (
 	engine "github.com/docker/docker/pkg/plugins"
 	"github.com/docker/go-connections/tlsconfig"
 	"github.com/go-dockerplugins/plugins"
-	"github.com/go-dockerplugins/plugins/interop/internal/plugintest"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -93,7 +93,7 @@ func TestProxyDiffers(t *testing.T) {
 	eng, err := engine.NewClient(addr, &tlsconfig.Options{InsecureSkipVerify: true})
 	require.NoError(t, err)
 	ours, err := plugins.NewClientWithOptions(addr, tlsconfig.Options{},
-		plugins.WithCallRetryBudget(0), plugins.WithLogger(plugintest.QuietLogger()))
+		plugins.WithCallRetryBudget(0), plugins.WithLogger(testkit.QuietLogger()))
 	require.NoError(t, err)
 
 	var engM engine.Manifest

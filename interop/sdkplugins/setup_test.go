@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/go-dockerplugins/plugins/interop/internal/plugintest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,11 +41,11 @@ var publications = []publication{
 	}},
 	{"https .json, verified", func(t *testing.T, d plugintest.Dirs, plugin string) net.Listener {
 		// What the SDK's ServeTCP does with a tls.Config: TLS on the listener.
-		cfg, caFile := plugintest.NewServerTLS(t, d.Specs[0]+"/certs")
+		ca := testkit.NewCA(t, d.Specs[0]+"/certs")
 		l := plugintest.ListenTCP(t)
 		plugintest.WriteFile(t, d.Specs[0]+"/"+plugin+".json",
-			`{"Addr": "https://`+l.Addr().String()+`", "TLSConfig": {"CAFile": "`+caFile+`"}}`)
-		return tls.NewListener(l, cfg)
+			`{"Addr": "https://`+l.Addr().String()+`", "TLSConfig": {"CAFile": "`+ca.File()+`"}}`)
+		return tls.NewListener(l, ca.ServerConfig())
 	}},
 }
 

@@ -5,7 +5,6 @@ package plugintest
 
 import (
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -14,7 +13,7 @@ import (
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
-	"github.com/sirupsen/logrus"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,14 +24,11 @@ type Dirs struct {
 	Specs   [2]string
 }
 
-// NewDirs returns a layout under a fresh directory with a short path: UNIX
-// socket paths are limited to about 104 bytes, which t.TempDir() can exceed.
-// The directories themselves are not created.
+// NewDirs returns a layout under a fresh directory with a short path (see
+// testkit.ShortDir). The directories themselves are not created.
 func NewDirs(t testing.TB) Dirs {
 	t.Helper()
-	root, err := os.MkdirTemp("", "io")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(root) })
+	root := testkit.ShortDir(t)
 	return Dirs{
 		Sockets: filepath.Join(root, "s"),
 		Specs:   [2]string{filepath.Join(root, "e"), filepath.Join(root, "u")},
@@ -47,7 +43,7 @@ func (d Dirs) Registry() *plugins.LocalRegistry {
 	return plugins.NewLocalRegistry(
 		plugins.WithSocketsDir(d.Sockets),
 		plugins.WithSpecsDirs(d.Specs[:]...),
-		plugins.WithLogger(QuietLogger()),
+		plugins.WithLogger(testkit.QuietLogger()),
 	)
 }
 
@@ -58,27 +54,15 @@ func (d Dirs) Store(opts ...plugins.StoreOption) *plugins.Store {
 	base := []plugins.StoreOption{
 		plugins.WithLookupRetryBudget(0),
 		plugins.WithCallRetryBudget(0),
-		plugins.WithLogger(QuietLogger()),
+		plugins.WithLogger(testkit.QuietLogger()),
 	}
 	return plugins.NewStore(d.Registry(), append(base, opts...)...)
 }
 
-// QuietLogger discards what the library logs.
-func QuietLogger() *logrus.Logger {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return l
-}
-
-// ListenUnix listens on a UNIX socket at path, creating its directory; the
-// listener is closed when the test ends.
+// ListenUnix listens on a UNIX socket at path (see testkit.ListenUnix).
 func ListenUnix(t testing.TB, path string) net.Listener {
 	t.Helper()
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	l, err := net.Listen("unix", path)
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
-	return l
+	return testkit.ListenUnix(t, path)
 }
 
 // ListenTCP listens on a loopback TCP port; the listener is closed when the
