@@ -41,24 +41,29 @@ func echoPlugin(env *pluginstest.Env, name string) *pluginstest.Plugin {
 	return env.ServeSocket(name, "X").Handle("X.Echo", pluginstest.Func(func(v any) (any, error) { return v, nil }))
 }
 
-// serveAt serves a plugin implementing X whose X.Echo answers "moved", at
-// a UNIX socket path of the test's choosing, until the test ends.
-func serveAt(t *testing.T, path string) *atomic.Int32 {
+// serveAt serves a plugin implementing X at a UNIX socket path of the
+// test's choosing, until stop or the end of the test: its X.Echo answers
+// its request, or "moved" if echo is false. It counts its handshakes.
+func serveAt(t *testing.T, path string, echo bool) (activations *atomic.Int32, stop func()) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	l, err := net.Listen("unix", path)
 	require.NoError(t, err)
-	var activations atomic.Int32
+	activations = new(atomic.Int32)
 	srv := &http.Server{ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/Plugin.Activate" {
+		switch {
+		case r.URL.Path == "/Plugin.Activate":
 			activations.Add(1)
 			_ = json.NewEncoder(w).Encode(plugins.Manifest{Implements: []string{"X"}})
-			return
+		case echo:
+			_, _ = io.Copy(w, r.Body)
+		default:
+			_ = json.NewEncoder(w).Encode("moved")
 		}
-		_ = json.NewEncoder(w).Encode("moved")
 	})}
 	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return &activations
+	stop = func() { _ = srv.Close() }
+	t.Cleanup(stop)
+	return activations, stop
 }
 
 func TestForget(t *testing.T) {
@@ -103,7 +108,7 @@ func TestCallsFollowAPluginThatMoved(t *testing.T) {
 
 	old.Stop() // its socket file goes
 	moved := filepath.Join(env.SocketsDir(), "p", "p.sock")
-	activations := serveAt(t, moved)
+	activations, _ := serveAt(t, moved, false)
 	require.NoError(t, p.Client.Call("X.Echo", "there", &out))
 	assert.Equal(t, "moved", out, "reached at its new address")
 	assert.Zero(t, activations.Load(), "the same plugin: no new handshake")
@@ -123,7 +128,7 @@ func TestCallsFollowASpecFileToANewAddress(t *testing.T) {
 	old.Stop()
 
 	moved := filepath.Join(env.SocketsDir(), "elsewhere.sock")
-	serveAt(t, moved)
+	serveAt(t, moved, false)
 	env.WriteSpecFile("p.spec", "unix://"+moved)
 	var out string
 	require.NoError(t, p.Client.Call("X.Echo", "x", &out))
@@ -287,13 +292,24 @@ func TestLifecycleUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	for round := 0; round < 10; round++ {
+	for round := 0; round < 12; round++ {
 		time.Sleep(20 * time.Millisecond)
-		p := served[names[round%len(names)]]
-		p.Stop()
-		time.Sleep(30 * time.Millisecond)
-		require.NoError(t, p.Start())
-		s.Forget(names[(round+1)%len(names)])
+		name := names[round%len(names)]
+		p := served[name]
+		switch round % 3 {
+		case 0: // restarted in place
+			p.Stop()
+			time.Sleep(30 * time.Millisecond)
+			require.NoError(t, p.Start())
+		case 1: // moved to NAME/NAME.sock for a while, then back
+			p.Stop()
+			_, stopMoved := serveAt(t, filepath.Join(env.SocketsDir(), name, name+".sock"), true)
+			time.Sleep(40 * time.Millisecond)
+			stopMoved()
+			require.NoError(t, p.Start())
+		case 2: // removed from the cache
+			s.Forget(name)
+		}
 		_ = s.CheckAll(context.Background())
 	}
 	stop.Store(true)
