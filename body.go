@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // requestBody gives each attempt of a call its body, whole. Bodies are
@@ -45,6 +46,9 @@ type readerBody struct {
 	seeker io.Seeker
 	start  int64
 	read   int64 // bytes taken from src by the current attempt
+	// sent counts the bytes taken from src by every attempt, for the call
+	// observer; a writer goroutine may still add to it as the call returns.
+	sent atomic.Int64
 }
 
 func newReaderBody(r io.Reader) *readerBody {
@@ -100,6 +104,7 @@ func (b *readerBody) write(pc *pconn) error {
 func (b *readerBody) copyTo(w io.Writer) error {
 	n, err := io.Copy(w, b.src)
 	b.read += n
+	b.sent.Add(n)
 	return err
 }
 
@@ -125,6 +130,7 @@ func (b *readerBody) writeChunks(pc *pconn) error {
 		n, err := b.src.Read(buf[chunkHead : chunkHead+chunkBufSize])
 		if n > 0 {
 			b.read += int64(n)
+			b.sent.Add(int64(n))
 			var hex [16]byte
 			size := strconv.AppendUint(hex[:0], uint64(n), 16)
 			start := chunkHead - 2 - len(size)

@@ -3,13 +3,12 @@ package plugins
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
@@ -26,11 +25,14 @@ const VersionMimetype = transport.VersionMimetype
 // call whose plugin cannot be reached within its retry budget (30 seconds
 // by default). A Client is safe for concurrent use.
 type Client struct {
-	pool   *connPool
-	host   string // Host header of requests
-	addr   string
+	// target is where calls go; a store re-aims it when its plugin moved.
+	target atomic.Pointer[target]
 	plugin string
 	cfg    *config
+	closed atomic.Bool
+	// owner, set for the clients of a store, looks their plugin up again
+	// when its address cannot be reached.
+	owner owner
 }
 
 // NewClient returns a client of the plugin at addr, with the engine's
@@ -50,33 +52,29 @@ func NewClientWithTimeout(addr string, tlsConfig tlsconfig.Options, timeout time
 }
 
 // NewClientWithOptions is NewClient configured by opts: retry budget,
-// back-off, timeout, retry observer and logger.
+// back-off, timeout, observers and logger.
 func NewClientWithOptions(addr string, tlsConfig tlsconfig.Options, opts ...Option) (*Client, error) {
 	return newClient(addr, tlsConfig, "", newConfig(opts))
 }
 
 func newClient(addr string, tlsOpts tlsconfig.Options, plugin string, cfg *config) (*Client, error) {
-	ep, err := parseAddr(addr)
+	t, err := newTarget(addr, tlsOpts)
 	if err != nil {
 		return nil, err
 	}
-	var tlsCfg *tls.Config
-	if ep.scheme == "https" {
-		if tlsCfg, err = tlsconfig.Client(tlsOpts); err != nil {
-			return nil, fmt.Errorf("plugin address %q: TLS configuration: %w", addr, err)
-		}
-		if tlsCfg.ServerName == "" {
-			// As net/http: the certificate is checked against the host.
-			tlsCfg.ServerName, _, _ = net.SplitHostPort(ep.address)
-		}
+	c := &Client{plugin: plugin, cfg: cfg}
+	c.target.Store(t)
+	return c, nil
+}
+
+// Close closes the client's connections, idle and in use: calls in
+// progress end with an error matching ErrClientClosed, and so does every
+// call after it. It always returns nil.
+func (c *Client) Close() error {
+	if !c.closed.Swap(true) {
+		c.target.Load().pool.shutdown(true)
 	}
-	return &Client{
-		pool:   newConnPool(ep, tlsCfg),
-		host:   ep.host,
-		addr:   addr,
-		plugin: plugin,
-		cfg:    cfg,
-	}, nil
+	return nil
 }
 
 // RequestOpts is what CallWithOptions's options set for one call.
@@ -104,6 +102,9 @@ func WithRequestNoResend() func(*RequestOpts) {
 type callOpts struct {
 	timeout  time.Duration
 	noResend bool
+	// once makes a single attempt (and its resend at once on a new
+	// connection): a health check reports, it does not wait.
+	once bool
 	// gate, when set, bounds the dials in progress (a store's GetAll).
 	gate chan struct{}
 	// note, when set, is told of each failure about to be retried.
@@ -150,18 +151,23 @@ func (c *Client) CallContext(ctx context.Context, serviceMethod string, args int
 	return c.call(ctx, serviceMethod, args, ret, c.opts())
 }
 
-func (c *Client) call(ctx context.Context, method string, args, ret any, o callOpts) error {
-	var data []byte
+func (c *Client) call(ctx context.Context, method string, args, ret any, o callOpts) (err error) {
+	var (
+		data []byte
+		body *respBody
+	)
+	st := c.observe(ctx)
+	if st != nil {
+		defer func() { c.report(st, method, st.sent(len(data)), body, err) }()
+	}
 	if args != nil {
-		var err error
 		if data, err = encodeJSON(args); err != nil {
-			return c.wrapErr(method, fmt.Errorf("encoding arguments: %w", err))
+			return c.wrapErr(method, c.target.Load().addr, fmt.Errorf("encoding arguments: %w", err))
 		}
 	}
 	ctx, cancel := withTimeout(ctx, o.timeout)
 	defer cancel()
-	body, err := c.send(ctx, method, bytesBody(data), o)
-	if err != nil {
+	if body, err = c.send(ctx, method, bytesBody(data), o, st); err != nil {
 		return err
 	}
 	return c.decode(ctx, method, body, ret)
@@ -177,18 +183,23 @@ func (c *Client) Stream(serviceMethod string, args interface{}) (io.ReadCloser, 
 // StreamContext is Stream bounded by ctx, which also bounds reading the
 // returned body; the caller must close it.
 func (c *Client) StreamContext(ctx context.Context, serviceMethod string, args interface{}) (io.ReadCloser, error) {
+	o := c.opts()
+	st := c.observe(ctx)
 	data, err := encodeJSON(args) // nil args are sent as null, as in the engine
 	if err != nil {
-		return nil, c.wrapErr(serviceMethod, fmt.Errorf("encoding arguments: %w", err))
-	}
-	o := c.opts()
-	ctx, cancel := withTimeout(ctx, o.timeout)
-	body, err := c.send(ctx, serviceMethod, bytesBody(data), o)
-	if err != nil {
-		cancel()
+		err = c.wrapErr(serviceMethod, c.target.Load().addr, fmt.Errorf("encoding arguments: %w", err))
+		c.report(st, serviceMethod, 0, nil, err)
 		return nil, err
 	}
-	return &streamBody{body: body, ctx: ctx, cancel: cancel}, nil
+	ctx, cancel := withTimeout(ctx, o.timeout)
+	body, err := c.send(ctx, serviceMethod, bytesBody(data), o, st)
+	if err != nil {
+		cancel()
+		c.report(st, serviceMethod, st.sent(len(data)), nil, err)
+		return nil, err
+	}
+	// The call ends when its body is closed: the observer hears of it then.
+	return &streamBody{body: body, ctx: ctx, cancel: cancel, c: c, method: serviceMethod, st: st, sent: len(data)}, nil
 }
 
 // SendFile calls serviceMethod with data as the request body, streamed,
@@ -210,17 +221,21 @@ func (c *Client) SendFile(serviceMethod string, data io.Reader, ret interface{})
 }
 
 // SendFileContext is SendFile bounded by ctx.
-func (c *Client) SendFileContext(ctx context.Context, serviceMethod string, data io.Reader, ret interface{}) error {
+func (c *Client) SendFileContext(ctx context.Context, serviceMethod string, data io.Reader, ret interface{}) (err error) {
 	if cl, ok := data.(io.Closer); ok {
 		defer cl.Close()
+	}
+	body := newReaderBody(data)
+	var answer *respBody
+	st := c.observe(ctx)
+	if st != nil {
+		defer func() { c.report(st, serviceMethod, body.sent.Load(), answer, err) }()
 	}
 	o := c.opts()
 	ctx, cancel := withTimeout(ctx, o.timeout)
 	defer cancel()
-	body := newReaderBody(data)
 	defer body.finish()
-	answer, err := c.send(ctx, serviceMethod, body, o)
-	if err != nil {
+	if answer, err = c.send(ctx, serviceMethod, body, o, st); err != nil {
 		return err
 	}
 	return c.decode(ctx, serviceMethod, answer, ret)
@@ -228,34 +243,71 @@ func (c *Client) SendFileContext(ctx context.Context, serviceMethod string, data
 
 // CloseIdleConnections closes the connections kept alive for later calls.
 func (c *Client) CloseIdleConnections() {
-	c.pool.closeIdle()
+	c.target.Load().pool.closeIdle()
 }
 
 // send posts the body to the service method, retrying while the plugin
 // cannot be reached, and returns the answer's body if its status is 200.
-func (c *Client) send(ctx context.Context, method string, body requestBody, o callOpts) (*respBody, error) {
+// st, when set, records what the call did.
+func (c *Client) send(ctx context.Context, method string, body requestBody, o callOpts, st *callStats) (*respBody, error) {
 	uri, err := requestURI(method)
 	if err != nil {
-		return nil, c.wrapErr(method, err)
+		return nil, c.wrapErr(method, c.target.Load().addr, err)
 	}
 	var (
 		resp  *http.Response
 		fresh bool // the last attempt failed on a kept-alive connection
+		lost  bool // the last attempt could not connect: look the plugin up first
+		t     *target
 	)
-	ev := RetryEvent{Plugin: c.plugin, Method: method, Addr: c.addr}
-	err = c.cfg.retry(ctx, c.cfg.callBudget, ev, o.note, func() (retryAction, error) {
+	ev := RetryEvent{Plugin: c.plugin, Method: method}
+	budget := c.cfg.callBudget
+	if o.once {
+		budget = 0
+	}
+	err = c.cfg.retry(ctx, budget, &ev, o.note, func() (retryAction, error) {
+		if c.closed.Load() {
+			return giveUp, ErrClientClosed
+		}
+		if lost {
+			if err := c.relocate(); err != nil {
+				return c.afterLookup(err)
+			}
+		}
+		t = c.target.Load()
+		ev.Addr = t.addr
+		if st != nil {
+			st.sends++
+		}
 		var err error
-		resp, err = c.pool.roundTrip(ctx, uri, c.host, body, fresh, o.gate)
+		resp, err = t.pool.roundTrip(ctx, uri, t.host, body, fresh, o.gate)
 		if err == nil {
 			return giveUp, nil
 		}
+		lost = c.owner != nil && unreachable(err)
 		return c.afterFailure(err, body, o, &fresh)
 	})
+	if t == nil {
+		t = c.target.Load()
+	}
+	if st != nil {
+		st.addr = t.addr
+	}
 	if err != nil {
-		return nil, c.wrapErr(method, err)
+		if c.owner != nil && errors.Is(err, ErrNotFound) {
+			c.owner.gone(c)
+		}
+		return nil, c.wrapErr(method, t.addr, err)
+	}
+	if st != nil {
+		st.status = resp.StatusCode
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, readStatusError(resp, method)
+		err := readStatusError(resp, method)
+		if st != nil {
+			st.received = resp.Body.(*respBody).read
+		}
+		return nil, err
 	}
 	return resp.Body.(*respBody), nil
 }
@@ -266,6 +318,12 @@ func (c *Client) send(ctx context.Context, method string, body requestBody, o ca
 // failed before any answer; otherwise one after a back-off wait. Either
 // needs the body to be sent again whole.
 func (c *Client) afterFailure(err error, body requestBody, o callOpts, fresh *bool) (retryAction, error) {
+	switch {
+	case c.closed.Load():
+		return giveUp, fmt.Errorf("%w (%w)", ErrClientClosed, err)
+	case errors.Is(err, errPoolShut):
+		return retryNow, err // the plugin moved meanwhile: try its new address
+	}
 	var xe *exchangeError
 	isX := errors.As(err, &xe)
 	if isX && xe.sent && o.noResend {
@@ -304,15 +362,15 @@ func (c *Client) answerErr(ctx context.Context, method string, err error) error 
 	if ctx.Err() != nil {
 		err = contextError(ctx, err)
 	}
-	return c.wrapErr(method, err)
+	return c.wrapErr(method, c.target.Load().addr, err)
 }
 
 // wrapErr names the plugin, its address and the method in err.
-func (c *Client) wrapErr(method string, err error) error {
+func (c *Client) wrapErr(method, addr string, err error) error {
 	if c.plugin != "" {
-		return fmt.Errorf("plugin %q (%s): %s: %w", c.plugin, c.addr, method, err)
+		return fmt.Errorf("plugin %q (%s): %s: %w", c.plugin, addr, method, err)
 	}
-	return fmt.Errorf("plugin at %s: %s: %w", c.addr, method, err)
+	return fmt.Errorf("plugin at %s: %s: %w", addr, method, err)
 }
 
 // encodeJSON encodes v as the engine does: json.Encoder's output, newline included.
@@ -337,12 +395,21 @@ type streamBody struct {
 	body   *respBody
 	ctx    context.Context
 	cancel context.CancelFunc
+	// For the call observer, which hears of the call when it is closed.
+	c       *Client
+	method  string
+	st      *callStats
+	sent    int
+	readErr error
 }
 
 func (s *streamBody) Read(p []byte) (int, error) {
 	n, err := s.body.Read(p)
-	if err != nil && err != io.EOF && s.ctx.Err() != nil {
-		err = contextError(s.ctx, err)
+	if err != nil && err != io.EOF {
+		if s.ctx.Err() != nil {
+			err = contextError(s.ctx, err)
+		}
+		s.readErr = err
 	}
 	return n, err
 }
@@ -377,7 +444,11 @@ func (s *streamBody) WriteTo(w io.Writer) (int64, error) {
 }
 
 func (s *streamBody) Close() error {
+	closed := s.body.closed.Load()
 	err := s.body.Close()
 	s.cancel()
+	if !closed {
+		s.c.report(s.st, s.method, s.st.sent(s.sent), s.body, s.readErr)
+	}
 	return err
 }

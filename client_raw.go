@@ -12,18 +12,21 @@ import (
 // WithMaxAnswerSize). It retries and fails like Call: an answer other than
 // 200 is a *StatusError. Tools that relay calls use it, since Call always decodes
 // JSON and Stream sends null for nil arguments.
-func (c *Client) CallRaw(ctx context.Context, serviceMethod string, body []byte) ([]byte, error) {
+func (c *Client) CallRaw(ctx context.Context, serviceMethod string, body []byte) (b []byte, err error) {
+	var answer *respBody
+	st := c.observe(ctx)
+	if st != nil {
+		defer func() { c.report(st, serviceMethod, st.sent(len(body)), answer, err) }()
+	}
 	o := c.opts()
 	ctx, cancel := withTimeout(ctx, o.timeout)
 	defer cancel()
-	answer, err := c.send(ctx, serviceMethod, bytesBody(body), o)
-	if err != nil {
+	if answer, err = c.send(ctx, serviceMethod, bytesBody(body), o, st); err != nil {
 		return nil, err
 	}
 	defer answer.finish()
 	answer.limit = c.cfg.maxAnswer
-	b, err := io.ReadAll(answer)
-	if err != nil {
+	if b, err = io.ReadAll(answer); err != nil {
 		return nil, c.answerErr(ctx, serviceMethod, fmt.Errorf("reading the answer: %w", err))
 	}
 	return b, nil

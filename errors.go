@@ -25,6 +25,14 @@ var (
 	// before any file system access; the error also matches ErrNotFound.
 	ErrInvalidName = errors.New("invalid plugin name")
 
+	// ErrClientClosed is matched by the error of a call on a Client, or a
+	// plugin of a Store, that was closed.
+	ErrClientClosed = errors.New("plugin client closed")
+
+	// ErrStoreClosed is matched by the error of Get and GetAll on a Store
+	// that was closed.
+	ErrStoreClosed = errors.New("plugin store closed")
+
 	// ErrOutcomeUnknown is matched by the error of a call made with
 	// WithNoResend or WithRequestNoResend whose request was written whole
 	// but got no complete answer: the plugin may or may not have acted on

@@ -88,7 +88,7 @@ func (p *connPool) exchange(ctx context.Context, pc *pconn, uri, host string, bo
 		if stop != nil {
 			stop()
 		}
-		pc.conn.Close()
+		p.done(pc, false)
 		if cerr := ctx.Err(); cerr != nil {
 			// The deadline set to interrupt the I/O is no cause of its own.
 			// A writer still reading a body that may stall is not waited
@@ -339,11 +339,8 @@ func (b *respBody) Close() error {
 	hookDone := b.stop != nil && !b.stop()
 	// Bytes after the end of the answer (a Content-Length that lies) would
 	// pass for the next call's answer: such a connection is not kept.
-	if b.eof.Load() && b.keep && !hookDone && b.pc.br.Buffered() == 0 {
-		b.pool.put(b.pc)
-		return nil
-	}
-	return b.pc.conn.Close()
+	b.pool.done(b.pc, b.eof.Load() && b.keep && !hookDone && b.pc.br.Buffered() == 0)
+	return nil
 }
 
 // bodyReadError is the failure of reading the caller's request body: not

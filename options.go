@@ -96,6 +96,7 @@ type config struct {
 	noResend      bool
 	maxAnswer     int64
 	observer      func(RetryEvent)
+	callObserver  func(CallInfo)
 	logger        logrus.FieldLogger
 	clock         clock
 }

@@ -35,11 +35,18 @@ type connPool struct {
 	tls         *tls.Config // nil unless the scheme is https
 	idleTimeout time.Duration
 
-	mu    sync.Mutex
-	idle  []*pconn    // oldest first; calls take the most recent
-	timer *time.Timer // closes connections idle too long; nil until needed
-	armed bool        // whether timer is pending
+	mu     sync.Mutex
+	idle   []*pconn    // oldest first; calls take the most recent
+	busy   *pconn      // the connections in use, linked through prev and next
+	timer  *time.Timer // closes connections idle too long; nil until needed
+	armed  bool        // whether timer is pending
+	closed bool        // no connection is kept or made any more
 }
+
+// errPoolShut is the failure of an attempt on a pool shut down under it:
+// the client was closed, or its plugin moved and the next attempt goes to
+// the new address.
+var errPoolShut = errors.New("connections closed")
 
 func newConnPool(ep endpoint, cfg *tls.Config) *connPool {
 	return &connPool{ep: ep, tls: cfg, idleTimeout: idleConnTimeout}
@@ -54,6 +61,10 @@ type pconn struct {
 	probe  *liveness // nil where liveness cannot be checked
 	idleAt time.Time
 	reused bool // whether it served a call before this one
+	// prev and next link the pool's connections in use, so that closing
+	// the pool closes them too, at the cost of no allocation.
+	prev, next *pconn
+	inUse      bool
 	// scratch formats numbers of the request head without allocating.
 	scratch [20]byte
 }
@@ -64,8 +75,11 @@ type pconn struct {
 // plugin that refuses connections holds it for one failed dial.
 func (p *connPool) get(ctx context.Context, fresh bool, gate chan struct{}) (*pconn, error) {
 	for !fresh {
-		pc := p.takeIdle()
-		if pc == nil {
+		pc, err := p.takeIdle()
+		if pc == nil || err != nil {
+			if err != nil {
+				return nil, err
+			}
 			break
 		}
 		// A server may close a connection it kept idle at any time; finding
@@ -74,34 +88,77 @@ func (p *connPool) get(ctx context.Context, fresh bool, gate chan struct{}) (*pc
 			pc.reused = true
 			return pc, nil
 		}
-		pc.conn.Close()
+		p.done(pc, false)
 	}
 	conn, err := p.connect(ctx, gate)
 	if err != nil {
 		return nil, err
 	}
-	return p.open(ctx, conn)
+	pc, err := p.open(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		pc.conn.Close()
+		return nil, errPoolShut
+	}
+	p.link(pc)
+	p.mu.Unlock()
+	return pc, nil
 }
 
-// takeIdle removes and returns the most recently used idle connection
-// unless it has been idle too long.
-func (p *connPool) takeIdle() *pconn {
+// takeIdle removes and returns the most recently used idle connection,
+// now in use, unless it has been idle too long.
+func (p *connPool) takeIdle() (*pconn, error) {
 	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errPoolShut
+	}
 	n := len(p.idle)
 	if n == 0 {
 		p.mu.Unlock()
-		return nil
+		return nil, nil
 	}
 	pc := p.idle[n-1]
 	p.idle[n-1] = nil
 	p.idle = p.idle[:n-1]
-	p.mu.Unlock()
 	if time.Since(pc.idleAt) > p.idleTimeout {
 		// The newest is stale, so are the others; the timer closes them.
+		p.mu.Unlock()
 		pc.conn.Close()
-		return nil
+		return nil, nil
 	}
-	return pc
+	p.link(pc)
+	p.mu.Unlock()
+	return pc, nil
+}
+
+// link adds pc to the connections in use; p.mu must be held.
+func (p *connPool) link(pc *pconn) {
+	pc.prev, pc.next, pc.inUse = nil, p.busy, true
+	if p.busy != nil {
+		p.busy.prev = pc
+	}
+	p.busy = pc
+}
+
+// unlink removes pc from the connections in use; p.mu must be held.
+func (p *connPool) unlink(pc *pconn) {
+	if !pc.inUse {
+		return
+	}
+	if pc.prev != nil {
+		pc.prev.next = pc.next
+	} else {
+		p.busy = pc.next
+	}
+	if pc.next != nil {
+		pc.next.prev = pc.prev
+	}
+	pc.prev, pc.next, pc.inUse = nil, nil, false
 }
 
 // connect dials the plugin, holding a place in gate, if set, meanwhile.
@@ -142,12 +199,14 @@ func (p *connPool) open(ctx context.Context, conn net.Conn) (*pconn, error) {
 	}, nil
 }
 
-// put keeps a connection whose last answer was read whole for a later
-// call, or closes it when enough are kept.
-func (p *connPool) put(pc *pconn) {
+// done ends pc's use by a call: it keeps pc for a later call when keep is
+// set (its last answer was read whole) and the pool wants it, and closes
+// it otherwise.
+func (p *connPool) done(pc *pconn, keep bool) {
 	pc.idleAt = time.Now()
 	p.mu.Lock()
-	if len(p.idle) >= maxIdleConns {
+	p.unlink(pc)
+	if !keep || p.closed || len(p.idle) >= maxIdleConns {
 		p.mu.Unlock()
 		pc.conn.Close()
 		return
@@ -184,6 +243,28 @@ func (p *connPool) closeStale() {
 	}
 	p.mu.Unlock()
 	for _, pc := range stale {
+		pc.conn.Close()
+	}
+}
+
+// shutdown closes the pool: its idle connections now, those in use now if
+// closeBusy is set (their calls fail), or else as their calls end.
+func (p *connPool) shutdown(closeBusy bool) {
+	p.mu.Lock()
+	p.closed = true
+	toClose := p.idle
+	p.idle = nil
+	if closeBusy {
+		for pc := p.busy; pc != nil; pc = pc.next {
+			toClose = append(toClose, pc)
+		}
+	}
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	p.armed = false
+	p.mu.Unlock()
+	for _, pc := range toClose {
 		pc.conn.Close()
 	}
 }

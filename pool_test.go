@@ -46,9 +46,9 @@ func eventually(t *testing.T, cond func() bool, msg string) {
 }
 
 func idleCount(c *Client) int {
-	c.pool.mu.Lock()
-	defer c.pool.mu.Unlock()
-	return len(c.pool.idle)
+	c.target.Load().pool.mu.Lock()
+	defer c.target.Load().pool.mu.Unlock()
+	return len(c.target.Load().pool.idle)
 }
 
 func TestKeepAliveWithAServerClosingIdleConnections(t *testing.T) {
@@ -432,7 +432,7 @@ func TestIdleConnectionsAreBoundedAndExpire(t *testing.T) {
 	assert.Zero(t, idleCount(c))
 	eventually(t, func() bool { return conns.closed.Load() == callers }, "CloseIdleConnections closes them")
 
-	c.pool.idleTimeout = 30 * time.Millisecond // the next put arms the timer with it
+	c.target.Load().pool.idleTimeout = 30 * time.Millisecond // the next put arms the timer with it
 	require.NoError(t, c.Call("X.Y", nil, nil))
 	assert.Equal(t, 1, idleCount(c))
 	eventually(t, func() bool { return idleCount(c) == 0 && conns.closed.Load() == callers+1 },

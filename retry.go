@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 )
 
@@ -27,7 +28,7 @@ const (
 // start after ctx's deadline; an attempt made at once is not bound by the
 // budget. Every attempt counts, and every retry is logged, shown to the
 // observer and told to note, if set; ev names what is retried.
-func (c *config) retry(ctx context.Context, budget time.Duration, ev RetryEvent, note func(error), try func() (retryAction, error)) error {
+func (c *config) retry(ctx context.Context, budget time.Duration, ev *RetryEvent, note func(error), try func() (retryAction, error)) error {
 	start := c.clock.Now()
 	waits := 0
 	for attempt := 1; ; attempt++ {
@@ -59,12 +60,12 @@ func (c *config) retry(ctx context.Context, budget time.Duration, ev RetryEvent,
 			waits++
 		}
 		ev.Attempt, ev.Wait, ev.Err = attempt, wait, err
-		c.logRetry(ev)
+		c.logRetry(*ev)
 		if note != nil {
 			note(err)
 		}
 		if c.observer != nil {
-			c.observer(ev)
+			c.observer(*ev)
 		}
 		if wait > 0 && c.clock.Sleep(ctx, wait) != nil {
 			return contextError(ctx, err)
@@ -77,6 +78,16 @@ func (c *config) logRetry(ev RetryEvent) {
 	l := c.logger.WithField("plugin", ev.Plugin).WithField("attempt", ev.Attempt).
 		WithField("wait", ev.Wait).WithError(ev.Err)
 	if ev.Method == "" {
+		// The paths searched, which a LookupError lists, are the same at
+		// every retry: they are logged once, with the first.
+		var le *LookupError
+		if errors.As(ev.Err, &le) && errors.Is(le.Err, ErrNotFound) {
+			l = c.logger.WithField("plugin", ev.Plugin).WithField("attempt", ev.Attempt).
+				WithField("wait", ev.Wait).WithError(le.Err)
+			if ev.Attempt == 1 {
+				l = l.WithField("searched", strings.Join(le.Searched, ", "))
+			}
+		}
 		l.Warnf("Unable to locate plugin %q, retrying in %v", ev.Plugin, ev.Wait)
 		return
 	}

@@ -30,6 +30,7 @@ type Store struct {
 	mu      sync.Mutex
 	flights map[string]*flight // activations in progress, by name
 	dials   chan struct{}      // places of the dials of GetAll's activations
+	closed  bool
 
 	hmu       sync.Mutex
 	handlers  []handler // append-only
@@ -148,6 +149,11 @@ func (s *Store) flightFor(ctx context.Context, name string, desc *Plugin, detach
 	if v, ok := s.active.Load(name); ok { // activated since the lock-free check
 		return nil, v.(*Plugin)
 	}
+	if s.closed {
+		f := &flight{done: make(chan struct{}), err: fmt.Errorf("plugin %q: %w", name, ErrStoreClosed)}
+		close(f.done)
+		return f, nil
+	}
 	f := s.flights[name]
 	if f == nil {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.activationBound())
@@ -171,7 +177,7 @@ func (s *Store) flightFor(ctx context.Context, name string, desc *Plugin, detach
 // such caller cancels the activation, unless GetAll joined it.
 func (s *Store) leave(ctx context.Context, name string, f *flight) error {
 	s.mu.Lock()
-	if f.waiters--; f.waiters == 0 && !f.detached {
+	if f.waiters--; f.waiters == 0 && !f.detached && f.cancel != nil {
 		f.cancel()
 		if s.flights[name] == f {
 			delete(s.flights, name)
@@ -192,10 +198,14 @@ func (s *Store) fly(ctx context.Context, name string, desc *Plugin, f *flight, g
 	if s.flights[name] == f {
 		delete(s.flights, name)
 	}
-	if err == nil {
+	switch {
+	case err == nil && s.closed:
+		p.Client.Close()
+		p, err = nil, fmt.Errorf("plugin %q: %w", name, ErrStoreClosed)
+	case err == nil:
 		// An abandoned flight may have finished first: keep one plugin per name.
 		if v, loaded := s.active.LoadOrStore(name, p); loaded {
-			p.Client.CloseIdleConnections()
+			p.Client.Close()
 			p = v.(*Plugin)
 		}
 	}
@@ -250,6 +260,7 @@ func (s *Store) activate(ctx context.Context, name string, desc *Plugin, f *flig
 		}
 		return nil, err
 	}
+	c.owner = s // from now on, the client finds its plugin again if it moves
 	p.Client, p.Manifest = c, m
 	return p, nil
 }
@@ -258,7 +269,7 @@ func (s *Store) activate(ctx context.Context, name string, desc *Plugin, f *flig
 // while it is not found; other failures are returned at once.
 func (s *Store) lookup(ctx context.Context, name string, note func(error)) (*Plugin, error) {
 	var desc *Plugin
-	err := s.cfg.retry(ctx, s.cfg.lookupBudget, RetryEvent{Plugin: name}, note, func() (retryAction, error) {
+	err := s.cfg.retry(ctx, s.cfg.lookupBudget, &RetryEvent{Plugin: name}, note, func() (retryAction, error) {
 		d, err := s.registry.Plugin(name)
 		switch {
 		case err != nil && errors.Is(err, ErrNotFound) && !errors.Is(err, ErrInvalidName):
@@ -330,6 +341,12 @@ func (s *Store) GetAll(imp string) ([]*Plugin, error) {
 // activation bound, so a later Get or GetAll finds them ready. The error
 // is the registry's, when it cannot list plugins.
 func (s *Store) GetAllContext(ctx context.Context, imp string) ([]*Plugin, error) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, ErrStoreClosed
+	}
 	descs, cached, err := s.list()
 	if err != nil {
 		return nil, err

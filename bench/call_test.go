@@ -10,6 +10,7 @@ import (
 	"net"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	engine "github.com/docker/docker/pkg/plugins"
@@ -60,6 +61,25 @@ var callers = []struct {
 		call := func() error {
 			var out mountResponse
 			return check(c.call(pluginserver.Echo, mountArgs, &out), out)
+		}
+		return func(*testing.B) func() error { return call }
+	}},
+	{"lib-observed", func(b *testing.B) newCaller {
+		// lib with a call observer as a daemon would set one: the cost of
+		// recording every call, against lib without.
+		var calls, nanos atomic.Int64
+		c, err := plugins.NewClientWithOptions("unix://"+httpSocket(), tlsconfig.Options{},
+			plugins.WithCallObserver(func(info plugins.CallInfo) {
+				calls.Add(1)
+				nanos.Add(int64(info.Duration))
+			}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(c.CloseIdleConnections)
+		call := func() error {
+			var out mountResponse
+			return check(c.Call(pluginserver.Echo, mountArgs, &out), out)
 		}
 		return func(*testing.B) func() error { return call }
 	}},

@@ -1,0 +1,163 @@
+package plugins_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/pluginstest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// calls records what a call observer hears.
+type calls struct {
+	mu    sync.Mutex
+	infos []plugins.CallInfo
+}
+
+func (c *calls) observe(info plugins.CallInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.infos = append(c.infos, info)
+}
+
+func (c *calls) take() []plugins.CallInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.infos
+	c.infos = nil
+	return out
+}
+
+func TestCallObserver(t *testing.T) {
+	env := pluginstest.New(t)
+	plugin := echoPlugin(env, "p").
+		Handle("X.Fail", pluginstest.ReplyError(http.StatusInternalServerError, "broken")).
+		Handle("X.Stream", pluginstest.Reply(strings.Repeat("s", 1000))).
+		Inject(pluginstest.Fault{Method: "X.Flaky", Times: 1, Drop: true}).
+		Handle("X.Flaky", pluginstest.Reply("ok"))
+	var seen calls
+	s := env.NewStore(plugins.WithCallObserver(seen.observe))
+	p, err := s.Get("p", "X")
+	require.NoError(t, err)
+	addr := plugin.Addr()
+	activation := seen.take()
+	require.Len(t, activation, 1, "the handshake is a call too")
+	assert.Equal(t, "Plugin.Activate", activation[0].Method)
+
+	before := time.Now()
+	var out string
+	require.NoError(t, p.Client.Call("X.Echo", "hello", &out))
+	info := seen.take()
+	require.Len(t, info, 1)
+	got := info[0]
+	assert.Equal(t, "p", got.Plugin)
+	assert.Equal(t, "X.Echo", got.Method)
+	assert.Equal(t, addr, got.Addr)
+	assert.False(t, got.Start.Before(before.Add(-time.Millisecond)))
+	assert.Positive(t, got.Duration)
+	assert.Equal(t, 1, got.Sends)
+	assert.Equal(t, http.StatusOK, got.Status)
+	assert.EqualValues(t, len(`"hello"`+"\n"), got.BytesSent)
+	assert.EqualValues(t, len(`"hello"`+"\n"), got.BytesReceived)
+	assert.NoError(t, got.Err)
+
+	err = p.Client.Call("X.Fail", nil, nil)
+	require.Error(t, err)
+	got = seen.take()[0]
+	assert.Equal(t, http.StatusInternalServerError, got.Status)
+	assert.Equal(t, err, got.Err)
+	assert.EqualValues(t, len(`{"Err":"broken"}`+"\n"), got.BytesReceived)
+
+	require.NoError(t, p.Client.Call("X.Flaky", nil, &out))
+	got = seen.take()[0]
+	assert.Equal(t, 2, got.Sends, "a resend counts")
+
+	require.NoError(t, p.Client.SendFile("X.Echo", strings.NewReader(`"file"`), &out))
+	got = seen.take()[0]
+	assert.EqualValues(t, len(`"file"`), got.BytesSent)
+
+	rc, err := p.Client.Stream("X.Stream", nil)
+	require.NoError(t, err)
+	assert.Empty(t, seen.take(), "a stream is reported once closed")
+	n, err := io.Copy(io.Discard, rc)
+	require.NoError(t, err)
+	require.NoError(t, rc.Close())
+	require.NoError(t, rc.Close())
+	infos := seen.take()
+	require.Len(t, infos, 1, "once")
+	assert.Equal(t, n, infos[0].BytesReceived)
+
+	_, err = p.Client.CallRaw(context.Background(), "X.Echo", []byte(`"raw"`))
+	require.NoError(t, err)
+	assert.Len(t, seen.take(), 1)
+}
+
+// A program that logs with log/slog routes the library's lines there in
+// one line, with their fields as attributes.
+func TestSlogLogger(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	h := slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})
+	env := pluginstest.New(t)
+	env.ServeSocket("p", "X").Handle("X.Flaky", pluginstest.Reply("ok")).
+		Inject(pluginstest.Fault{Method: "X.Flaky", Times: 2, Drop: true})
+	s := env.NewStore(plugins.WithLogger(plugins.SlogLogger(slog.New(h))))
+	p, err := s.Get("p", "X")
+	require.NoError(t, err)
+	require.NoError(t, p.Client.Call("X.Flaky", nil, nil))
+
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 2, out)
+	assert.Contains(t, lines[0], "level=WARN")
+	assert.Contains(t, lines[0], `attempt=1`)
+	assert.Contains(t, lines[0], `error="connection closed without an answer"`)
+	assert.Contains(t, lines[0], `method=X.Flaky`)
+	assert.Contains(t, lines[1], `attempt=2`)
+}
+
+// A missing plugin says once where it was searched for, and each retry in
+// a short line.
+func TestLookupRetriesAreLoggedShortly(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	h := slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil)
+	env := pluginstest.New(t)
+	s := env.NewStore(plugins.WithLogger(plugins.SlogLogger(slog.New(h))), plugins.WithLookupRetryBudget(200*time.Millisecond))
+	_, err := s.Get("missing", "X")
+	require.ErrorIs(t, err, plugins.ErrNotFound)
+
+	mu.Lock()
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	mu.Unlock()
+	require.Greater(t, len(lines), 2)
+	assert.Contains(t, lines[0], "searched=", "the paths, once")
+	assert.Contains(t, lines[0], "missing.sock")
+	for _, l := range lines[1:] {
+		assert.NotContains(t, l, "missing.sock")
+		assert.Less(t, len(l), 200, l)
+	}
+}
+
+// lockedWriter lets a log handler and the test share a buffer.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
