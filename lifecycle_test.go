@@ -18,8 +18,8 @@ import (
 
 	"github.com/docker/go-connections/tlsconfig"
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/go-dockerplugins/plugins/pluginstest"
-	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -240,9 +240,7 @@ func TestClose(t *testing.T) {
 func TestClientClose(t *testing.T) {
 	env := pluginstest.New(t)
 	p := echoPlugin(env, "p")
-	quiet := logrus.New()
-	quiet.SetOutput(io.Discard)
-	c, err := plugins.NewClientWithOptions(p.Addr(), tlsconfig.Options{}, plugins.WithLogger(quiet))
+	c, err := plugins.NewClientWithOptions(p.Addr(), tlsconfig.Options{}, plugins.WithLogger(testkit.QuietLogger()))
 	require.NoError(t, err)
 	var out string
 	require.NoError(t, c.Call("X.Echo", "x", &out))

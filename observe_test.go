@@ -1,7 +1,6 @@
 package plugins_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -104,9 +104,8 @@ func TestCallObserver(t *testing.T) {
 // A program that logs with log/slog routes the library's lines there in
 // one line, with their fields as attributes.
 func TestSlogLogger(t *testing.T) {
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	h := slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})
+	var buf testkit.Buffer
+	h := slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})
 	env := pluginstest.New(t)
 	env.ServeSocket("p", "X").Handle("X.Flaky", pluginstest.Reply("ok")).
 		Inject(pluginstest.Fault{Method: "X.Flaky", Times: 2, Drop: true})
@@ -115,9 +114,7 @@ func TestSlogLogger(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, p.Client.Call("X.Flaky", nil, nil))
 
-	mu.Lock()
 	out := buf.String()
-	mu.Unlock()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 2, out)
 	assert.Contains(t, lines[0], "level=WARN")
@@ -130,17 +127,14 @@ func TestSlogLogger(t *testing.T) {
 // A missing plugin says once where it was searched for, and each retry in
 // a short line.
 func TestLookupRetriesAreLoggedShortly(t *testing.T) {
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	h := slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil)
+	var buf testkit.Buffer
+	h := slog.NewTextHandler(&buf, nil)
 	env := pluginstest.New(t)
 	s := env.NewStore(plugins.WithLogger(plugins.SlogLogger(slog.New(h))), plugins.WithLookupRetryBudget(200*time.Millisecond))
 	_, err := s.Get("missing", "X")
 	require.ErrorIs(t, err, plugins.ErrNotFound)
 
-	mu.Lock()
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	mu.Unlock()
 	require.Greater(t, len(lines), 2)
 	assert.Contains(t, lines[0], "searched=", "the paths, once")
 	assert.Contains(t, lines[0], "missing.sock")
@@ -148,16 +142,4 @@ func TestLookupRetriesAreLoggedShortly(t *testing.T) {
 		assert.NotContains(t, l, "missing.sock")
 		assert.Less(t, len(l), 200, l)
 	}
-}
-
-// lockedWriter lets a log handler and the test share a buffer.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -1,38 +1,19 @@
 package logging_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/containerd/log"
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// syncBuffer lets a logger and the test share a buffer.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // flaky serves a plugin whose X.Do drops the connection once: the library
 // logs the resend.
@@ -48,7 +29,7 @@ func flaky(t *testing.T, logger plugins.LoggerOption) {
 // A program that logs with containerd/log hands the library its logger
 // as it is: log.G(ctx) is a logrus entry, with its fields.
 func TestContainerdLog(t *testing.T) {
-	var out syncBuffer
+	var out testkit.Buffer
 	base := logrus.New()
 	base.SetOutput(&out)
 	ctx := log.WithLogger(context.Background(), logrus.NewEntry(base).WithField("component", "daemon"))
@@ -67,7 +48,7 @@ func TestContainerdLog(t *testing.T) {
 // A program that logs with log/slog routes the library's lines to its
 // handler in one line.
 func TestSlog(t *testing.T) {
-	var out syncBuffer
+	var out testkit.Buffer
 	logger := slog.New(slog.NewJSONHandler(&out, nil)).With("component", "daemon")
 
 	flaky(t, plugins.WithLogger(plugins.SlogLogger(logger)))
