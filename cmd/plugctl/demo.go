@@ -10,12 +10,16 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/authorization"
+	"github.com/go-dockerplugins/plugins/network"
 	"github.com/go-dockerplugins/plugins/pluginstest"
+	"github.com/go-dockerplugins/plugins/volume"
 )
 
 // demoStepTimeout bounds each step of the demo when --timeout is not given.
@@ -28,8 +32,8 @@ func demoCommand() *command {
 		doc: "Start sample plugins in a temporary directory (a volume driver on a UNIX socket, a network\n" +
 			"driver found through a .spec file over TCP, an authorization plugin found through a .json file\n" +
 			"over TLS with generated certificates), then discover, activate and call them through the\n" +
-			"library, printing each step and its latency. Needs nothing installed and no root; ignores\n" +
-			"--sockets-dir and --specs-dir. Exit status 1 if any step fails.",
+			"library and its typed clients, printing each step and its latency. Needs nothing installed\n" +
+			"and no root; ignores --sockets-dir and --specs-dir. Exit status 1 if any step fails.",
 		run: func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q", args[0])
@@ -52,6 +56,10 @@ type demo struct {
 	handled []string // "iface name", by the store's handlers
 
 	vol, net, authz *plugins.Plugin
+	// The typed clients of the activated plugins.
+	volumes  *volume.Client
+	networks *network.Client
+	authz2   *authorization.Client
 }
 
 type demoStep struct {
@@ -66,20 +74,21 @@ func (a *app) demo(ctx context.Context) error {
 		{"start sample plugins", d.start},
 		{"discover (Registry.Plugins)", d.discover},
 		{"register handlers (Store.Handle)", d.handle},
-		{"activate " + demoVolumes + " (UNIX socket)", d.activate(&d.vol, demoVolumes, "VolumeDriver")},
-		{"activate " + demoNet + " (.spec, TCP)", d.activate(&d.net, demoNet, "NetworkDriver")},
-		{"activate " + demoAuthz + " (.json, TLS)", d.activate(&d.authz, demoAuthz, "authz")},
+		{"activate " + demoVolumes + " (UNIX socket)", d.activate(&d.vol, demoVolumes, volume.Interface)},
+		{"activate " + demoNet + " (.spec, TCP)", d.activate(&d.net, demoNet, network.Interface)},
+		{"activate " + demoAuthz + " (.json, TLS)", d.activate(&d.authz, demoAuthz, authorization.Interface)},
 		{"handlers ran once per plugin", d.checkHandlers},
-		{"VolumeDriver.Create (Call)", d.create},
-		{"VolumeDriver.Mount (Call)", d.mount},
-		{"VolumeDriver.Unmount (Call)", d.unmount},
+		{"typed clients (FromPlugin)", d.typed},
+		{"volume.Create", d.create},
+		{"volume.Mount", d.mount},
+		{"volume.Unmount", d.unmount},
 		{"VolumeDriver.Create (SendFile)", d.sendFile},
 		{"VolumeDriver.List (Stream)", d.stream},
-		{"VolumeDriver.Remove (Call)", d.remove},
-		{"NetworkDriver.GetCapabilities", d.capabilities},
-		{"AuthZPlugin.AuthZReq over TLS", d.authorize},
+		{"volume.Remove", d.remove},
+		{"network.GetCapabilities", d.capabilities},
+		{"authorization.AuthZReq over TLS", d.authorize},
 		{"error answer (StatusError)", d.errorAnswer},
-		{"optional method (IsNotFound)", d.notFound},
+		{"optional method (fallback)", d.notFound},
 		{"unknown plugin (ErrNotFound)", d.unknownPlugin},
 		{"wrong interface (ErrNotImplements)", d.wrongInterface},
 		{"GetAll(VolumeDriver)", d.getAll},
@@ -209,24 +218,62 @@ func (d *demo) checkHandlers(ctx context.Context) (string, error) {
 	return strings.Join(d.handled, ", "), nil
 }
 
-// volumeCall calls the volume plugin, failing on an Err in the answer too.
-func (d *demo) volumeCall(ctx context.Context, method, volume string, ret any) error {
-	if d.vol == nil {
-		return errors.New("the volume plugin is not activated")
+// typed makes the typed clients of the activated plugins, each checked
+// against its plugin's manifest; a plugin not activated gets none.
+func (d *demo) typed(context.Context) (string, error) {
+	var missing []string
+	if d.vol != nil {
+		d.volumes, _ = volume.FromPlugin(d.vol)
 	}
-	return d.vol.Client.CallContext(ctx, method, map[string]string{"Name": volume, "ID": "demo-container"}, ret)
+	if d.net != nil {
+		d.networks, _ = network.FromPlugin(d.net)
+	}
+	if d.authz != nil {
+		d.authz2, _ = authorization.FromPlugin(d.authz)
+	}
+	for name, made := range map[string]bool{"volume": d.volumes != nil, "network": d.networks != nil, "authorization": d.authz2 != nil} {
+		if !made {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return "", fmt.Errorf("no %s client: its plugin is not activated", strings.Join(missing, ", no "))
+	}
+	if d.net != nil {
+		if _, err := volume.FromPlugin(d.net); !errors.Is(err, plugins.ErrNotImplements) {
+			return "", fmt.Errorf("a volume client of the network plugin: got %v, want ErrNotImplements", err)
+		}
+	}
+	return "volume, network and authorization clients; none for a plugin that does not implement it", nil
+}
+
+// volumeClient is the typed volume client, once made.
+func (d *demo) volumeClient() (*volume.Client, error) {
+	if d.volumes == nil {
+		return nil, errors.New("no volume client")
+	}
+	return d.volumes, nil
 }
 
 func (d *demo) create(ctx context.Context) (string, error) {
-	if err := d.volumeCall(ctx, "VolumeDriver.Create", "data", nil); err != nil {
+	vols, err := d.volumeClient()
+	if err != nil {
+		return "", err
+	}
+	if err := vols.Create(ctx, volume.CreateRequest{Name: "data"}); err != nil {
 		return "", err
 	}
 	return `volume "data" created`, nil
 }
 
 func (d *demo) mount(ctx context.Context) (string, error) {
-	var resp struct{ Mountpoint, Err string }
-	if err := d.volumeCall(ctx, "VolumeDriver.Mount", "data", &resp); err != nil {
+	vols, err := d.volumeClient()
+	if err != nil {
+		return "", err
+	}
+	resp, err := vols.Mount(ctx, volume.MountRequest{Name: "data", ID: "demo-container"})
+	if err != nil {
 		return "", err
 	}
 	if resp.Mountpoint != mountpoint("data") {
@@ -236,7 +283,11 @@ func (d *demo) mount(ctx context.Context) (string, error) {
 }
 
 func (d *demo) unmount(ctx context.Context) (string, error) {
-	if err := d.volumeCall(ctx, "VolumeDriver.Unmount", "data", nil); err != nil {
+	vols, err := d.volumeClient()
+	if err != nil {
+		return "", err
+	}
+	if err := vols.Unmount(ctx, volume.UnmountRequest{Name: "data", ID: "demo-container"}); err != nil {
 		return "", err
 	}
 	return `volume "data" unmounted`, nil
@@ -281,8 +332,12 @@ func (d *demo) stream(ctx context.Context) (string, error) {
 }
 
 func (d *demo) remove(ctx context.Context) (string, error) {
+	vols, err := d.volumeClient()
+	if err != nil {
+		return "", err
+	}
 	for _, v := range []string{"data", "logs"} {
-		if err := d.volumeCall(ctx, "VolumeDriver.Remove", v, nil); err != nil {
+		if err := vols.Remove(ctx, volume.RemoveRequest{Name: v}); err != nil {
 			return "", err
 		}
 	}
@@ -290,34 +345,32 @@ func (d *demo) remove(ctx context.Context) (string, error) {
 }
 
 func (d *demo) capabilities(ctx context.Context) (string, error) {
-	if d.net == nil {
-		return "", errors.New("the network plugin is not activated")
+	if d.networks == nil {
+		return "", errors.New("no network client")
 	}
-	var caps struct{ Scope, ConnectivityScope string }
-	if err := d.net.Client.CallContext(ctx, "NetworkDriver.GetCapabilities", nil, &caps); err != nil {
+	caps, err := d.networks.GetCapabilities(ctx)
+	if err != nil {
 		return "", err
 	}
-	if caps.Scope != "local" {
+	if caps.Scope != network.LocalScope {
 		return "", fmt.Errorf("scope %q, want local", caps.Scope)
 	}
 	return "scope " + caps.Scope, nil
 }
 
 func (d *demo) authorize(ctx context.Context) (string, error) {
-	if d.authz == nil {
-		return "", errors.New("the authorization plugin is not activated")
+	if d.authz2 == nil {
+		return "", errors.New("no authorization client")
 	}
-	var allowed, denied struct {
-		Allow bool
-		Msg   string
+	req := func(method string) authorization.Request {
+		return authorization.Request{User: "alice", RequestMethod: method, RequestURI: "/v1.45/containers/json"}
 	}
-	req := func(method string) map[string]string {
-		return map[string]string{"User": "alice", "RequestMethod": method, "RequestURI": "/v1.45/containers/json"}
-	}
-	if err := d.authz.Client.CallContext(ctx, "AuthZPlugin.AuthZReq", req(http.MethodGet), &allowed); err != nil {
+	allowed, err := d.authz2.AuthZReq(ctx, req(http.MethodGet))
+	if err != nil {
 		return "", err
 	}
-	if err := d.authz.Client.CallContext(ctx, "AuthZPlugin.AuthZReq", req(http.MethodDelete), &denied); err != nil {
+	denied, err := d.authz2.AuthZReq(ctx, req(http.MethodDelete))
+	if err != nil {
 		return "", err
 	}
 	if !allowed.Allow || denied.Allow {
@@ -327,7 +380,11 @@ func (d *demo) authorize(ctx context.Context) (string, error) {
 }
 
 func (d *demo) errorAnswer(ctx context.Context) (string, error) {
-	err := d.volumeCall(ctx, "VolumeDriver.Mount", "ghost", nil)
+	vols, err := d.volumeClient()
+	if err != nil {
+		return "", err
+	}
+	_, err = vols.Mount(ctx, volume.MountRequest{Name: "ghost", ID: "demo-container"})
 	var se *plugins.StatusError
 	if !errors.As(err, &se) || se.StatusCode != http.StatusInternalServerError {
 		return "", fmt.Errorf("got %v, want a 500 StatusError", err)
@@ -335,13 +392,18 @@ func (d *demo) errorAnswer(ctx context.Context) (string, error) {
 	return fmt.Sprintf("status %d: %v", se.StatusCode, err), nil
 }
 
+// notFound asks for the capabilities of a volume plugin that predates
+// them: the typed client answers what the engine assumes.
 func (d *demo) notFound(ctx context.Context) (string, error) {
-	var caps struct{ Capabilities struct{ Scope string } }
-	err := d.volumeCall(ctx, "VolumeDriver.Capabilities", "", &caps)
-	if !plugins.IsNotFound(err) {
-		return "", fmt.Errorf("got %v, want a 404", err)
+	vols, err := d.volumeClient()
+	if err != nil {
+		return "", err
 	}
-	return "404: not implemented, so a caller assumes scope local", nil
+	caps, err := vols.Capabilities(ctx)
+	if err != nil || caps.Capabilities.Scope != volume.LocalScope {
+		return "", fmt.Errorf("got %+v, %v; want scope local and no error", caps, err)
+	}
+	return "Capabilities answered 404, so the client assumes scope local, as the engine does", nil
 }
 
 func (d *demo) unknownPlugin(ctx context.Context) (string, error) {

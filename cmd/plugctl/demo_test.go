@@ -22,7 +22,7 @@ func TestDemo(t *testing.T) {
 	ls := lines(r.stdout)
 	require.Greater(t, len(ls), 3)
 	assert.Regexp(t, `^STEP +STATUS +TIME  DETAILS$`, ls[0])
-	assert.Regexp(t, `^all 21 steps passed in \S+$`, ls[len(ls)-1])
+	assert.Regexp(t, `^all 22 steps passed in \S+$`, ls[len(ls)-1])
 	steps := map[string]string{}
 	for _, l := range ls[1 : len(ls)-1] {
 		m := demoRow.FindStringSubmatch(l)
@@ -30,16 +30,17 @@ func TestDemo(t *testing.T) {
 		assert.Equal(t, "ok", m[2], l)
 		steps[strings.TrimSpace(m[1])] = m[4]
 	}
-	assert.Len(t, steps, 21)
+	assert.Len(t, steps, 22)
 	for step, want := range map[string]string{
 		"discover (Registry.Plugins)":         "demo-authz.json, demo-net.spec, demo-volumes.sock",
 		"activate demo-volumes (UNIX socket)": "implements [VolumeDriver] at unix://",
 		"activate demo-net (.spec, TCP)":      "implements [NetworkDriver] at tcp://127.0.0.1:",
 		"activate demo-authz (.json, TLS)":    "certificate verified with ca.pem",
-		"VolumeDriver.Mount (Call)":           "mounted at /mnt/demo-volumes/data",
+		"volume.Mount":                        "mounted at /mnt/demo-volumes/data",
+		"typed clients (FromPlugin)":          "none for a plugin that does not implement it",
 		"VolumeDriver.List (Stream)":          "volumes [data logs]",
 		"error answer (StatusError)":          "status 500: VolumeDriver.Mount: no such volume: ghost",
-		"optional method (IsNotFound)":        "404",
+		"optional method (fallback)":          "Capabilities answered 404, so the client assumes scope local",
 		"unknown plugin (ErrNotFound)":        "Plugin not found after searching 6 paths",
 		"GetAll(VolumeDriver)":                "[demo-volumes]",
 	} {
@@ -64,17 +65,18 @@ func TestDemoFailsWhenAStepMisbehaves(t *testing.T) {
 	}, "--timeout", "900ms", "demo") // shorter than the first retry's wait: no retry
 
 	assert.Equal(t, exitFailure, r.code)
-	assert.Equal(t, "plugctl demo: 5 of 21 steps failed", requireOneErrorLine(t, r))
+	assert.Equal(t, "plugctl demo: 6 of 22 steps failed", requireOneErrorLine(t, r))
 	failed := map[string]string{}
 	for _, l := range lines(r.stdout) {
 		if m := demoRow.FindStringSubmatch(l); m != nil && m[2] == "FAIL" {
 			failed[strings.TrimSpace(m[1])] = m[4]
 		}
 	}
-	assert.Contains(t, failed["VolumeDriver.Mount (Call)"], "VolumeDriver.Mount: disk on fire")
+	assert.Contains(t, failed["volume.Mount"], "VolumeDriver.Mount: disk on fire")
 	assert.Contains(t, failed["activate demo-authz (.json, TLS)"], "connection refused")
-	assert.Contains(t, failed["VolumeDriver.Unmount (Call)"], "volume data is not mounted")
-	assert.Contains(t, failed, "AuthZPlugin.AuthZReq over TLS")
+	assert.Contains(t, failed["volume.Unmount"], "volume data is not mounted")
+	assert.Contains(t, failed, "authorization.AuthZReq over TLS")
+	assert.Contains(t, failed["typed clients (FromPlugin)"], "no authorization client")
 	assert.Contains(t, failed, "handlers ran once per plugin")
 	assert.NotContains(t, failed, "clean up", "later steps still run")
 }
