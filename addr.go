@@ -20,7 +20,9 @@ const dialTimeout = 10 * time.Second
 
 // errUnknownProtocol keeps the engine's wording for an address whose scheme
 // is missing or not one of unix, tcp, http, https and npipe.
-var errUnknownProtocol = errors.New("Unknown protocol") //nolint:staticcheck // the engine's text
+//
+//lint:ignore ST1005 the engine's text, which callers may match
+var errUnknownProtocol = errors.New("Unknown protocol")
 
 // endpoint is where a plugin address leads and how to speak HTTP there.
 type endpoint struct {

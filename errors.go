@@ -13,11 +13,13 @@ var (
 	//
 	// Every error that means a plugin could not be found by name satisfies
 	// errors.Is(err, ErrNotFound), including the error for a name that can
-	// never name a plugin (see ErrInvalidName).
-	ErrNotFound = errors.New("Plugin not found") //nolint:staticcheck // the seed API's exact text
+	// never name a plugin (see ErrInvalidName). Its text is the seed API's.
+	ErrNotFound = errors.New("Plugin not found")
 
-	// ErrNotImplements is returned if the plugin does not implement the requested driver.
-	ErrNotImplements = errors.New("Plugin does not implement the requested driver") //nolint:staticcheck // the seed API's exact text
+	// ErrNotImplements is matched by the error of a Get whose plugin's
+	// manifest does not list the interface asked for. Its text is the seed
+	// API's.
+	ErrNotImplements = errors.New("Plugin does not implement the requested driver")
 
 	// ErrInvalidName is matched by the error for a plugin name that is empty,
 	// contains a path separator or NUL, is "." or "..", is absolute, is not
