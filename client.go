@@ -223,7 +223,7 @@ func (c *Client) SendFile(serviceMethod string, data io.Reader, ret interface{})
 // SendFileContext is SendFile bounded by ctx.
 func (c *Client) SendFileContext(ctx context.Context, serviceMethod string, data io.Reader, ret interface{}) (err error) {
 	if cl, ok := data.(io.Closer); ok {
-		defer cl.Close()
+		defer func() { _ = cl.Close() }()
 	}
 	body := newReaderBody(data)
 	var answer *respBody

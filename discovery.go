@@ -311,7 +311,7 @@ func (r *LocalRegistry) readDir(dir string) ([]fs.DirEntry, error) {
 	if err == nil {
 		var entries []fs.DirEntry
 		entries, err = f.ReadDir(-1)
-		f.Close()
+		_ = f.Close()
 		if err == nil {
 			return entries, nil
 		}

@@ -24,7 +24,7 @@ const (
 // with a non-empty string Err, or else the body itself.
 func readStatusError(resp *http.Response, method string) error {
 	msg, err := readErrorMessage(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if err != nil {
 		msg = err.Error()
 	}

@@ -49,7 +49,7 @@ func (s *Store) Close() error {
 	}
 	s.active.Range(func(name, v any) bool {
 		s.active.Delete(name)
-		v.(*Plugin).Client.Close()
+		_ = v.(*Plugin).Client.Close()
 		return true
 	})
 	return nil
@@ -117,7 +117,7 @@ func (s *Store) Check(ctx context.Context, name string) Health {
 			h.Err = err
 			return h
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 	}
 	h.Addr = c.target.Load().addr
 	o := c.opts()

@@ -101,7 +101,7 @@ func (p *connPool) get(ctx context.Context, fresh bool, gate chan struct{}) (*pc
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		pc.conn.Close()
+		_ = pc.conn.Close()
 		return nil, errPoolShut
 	}
 	p.link(pc)
@@ -128,7 +128,7 @@ func (p *connPool) takeIdle() (*pconn, error) {
 	if time.Since(pc.idleAt) > p.idleTimeout {
 		// The newest is stale, so are the others; the timer closes them.
 		p.mu.Unlock()
-		pc.conn.Close()
+		_ = pc.conn.Close()
 		return nil, nil
 	}
 	p.link(pc)
@@ -184,7 +184,7 @@ func (p *connPool) open(ctx context.Context, conn net.Conn) (*pconn, error) {
 		err := tc.HandshakeContext(hctx)
 		cancel()
 		if err != nil {
-			conn.Close()
+			_ = conn.Close()
 			return nil, err
 		}
 		conn = tc
@@ -208,7 +208,7 @@ func (p *connPool) done(pc *pconn, keep bool) {
 	p.unlink(pc)
 	if !keep || p.closed || len(p.idle) >= maxIdleConns {
 		p.mu.Unlock()
-		pc.conn.Close()
+		_ = pc.conn.Close()
 		return
 	}
 	p.idle = append(p.idle, pc)
@@ -243,7 +243,7 @@ func (p *connPool) closeStale() {
 	}
 	p.mu.Unlock()
 	for _, pc := range stale {
-		pc.conn.Close()
+		_ = pc.conn.Close()
 	}
 }
 
@@ -265,7 +265,7 @@ func (p *connPool) shutdown(closeBusy bool) {
 	p.armed = false
 	p.mu.Unlock()
 	for _, pc := range toClose {
-		pc.conn.Close()
+		_ = pc.conn.Close()
 	}
 }
 
@@ -281,7 +281,7 @@ func (p *connPool) closeIdle() {
 	p.armed = false
 	p.mu.Unlock()
 	for _, pc := range idle {
-		pc.conn.Close()
+		_ = pc.conn.Close()
 	}
 }
 

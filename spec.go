@@ -37,7 +37,7 @@ func parseSpecFile(name, path string) (*Plugin, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if err := checkRegular(f.Stat()); err != nil { // replaced since the check above
 		return nil, err
 	}

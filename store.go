@@ -200,12 +200,12 @@ func (s *Store) fly(ctx context.Context, name string, desc *Plugin, f *flight, g
 	}
 	switch {
 	case err == nil && s.closed:
-		p.Client.Close()
+		_ = p.Client.Close()
 		p, err = nil, fmt.Errorf("plugin %q: %w", name, ErrStoreClosed)
 	case err == nil:
 		// An abandoned flight may have finished first: keep one plugin per name.
 		if v, loaded := s.active.LoadOrStore(name, p); loaded {
-			p.Client.Close()
+			_ = p.Client.Close()
 			p = v.(*Plugin)
 		}
 	}
