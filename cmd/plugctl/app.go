@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
-	"strings"
+	"os"
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
@@ -14,12 +15,13 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// app is what the commands share: their streams and the global flags.
+// app is what the commands share: their streams and the flags of the
+// command that runs.
 type app struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr *lockedWriter
-	globals
+	options
 
 	// defaultTimeout bounds call and inspect when --timeout is not given,
 	// and quietFor is how long they wait in silence before saying what they
@@ -31,33 +33,8 @@ type app struct {
 	// make retries fast.
 	storeOptions []plugins.StoreOption
 	// demoHook, when set, runs once the demo's plugins are served; tests
-	// use it to make them misbehave.
+	// use it to make them misbehave or to interrupt the demo.
 	demoHook func(vol, net, authz *pluginstest.Plugin)
-}
-
-// globals are the flags accepted by every command.
-type globals struct {
-	socketsDir string
-	specsDirs  specsDirs
-	timeout    time.Duration
-	debug      bool
-}
-
-// specsDirs is the repeatable --specs-dir flag: the first use replaces the
-// default directories, later ones add to it.
-type specsDirs struct {
-	dirs []string
-	set  bool
-}
-
-func (s *specsDirs) String() string { return strings.Join(s.dirs, ",") }
-
-func (s *specsDirs) Set(dir string) error {
-	if dir == "" {
-		return errors.New("empty directory")
-	}
-	s.dirs, s.set = append(s.dirs, dir), true
-	return nil
 }
 
 // logger is where the library logs: nowhere unless --debug.
@@ -73,11 +50,26 @@ func (a *app) logger() logrus.FieldLogger {
 
 // registry returns the registry over the directories the flags chose.
 func (a *app) registry() *plugins.LocalRegistry {
-	opts := []plugins.RegistryOption{plugins.WithSocketsDir(a.socketsDir), plugins.WithLogger(a.logger())}
-	if a.specsDirs.set {
-		opts = append(opts, plugins.WithSpecsDirs(a.specsDirs.dirs...))
+	return plugins.NewLocalRegistry(
+		plugins.WithSocketsDir(a.socketsDir),
+		plugins.WithSpecsDirs(a.specsDirs.dirs...),
+		plugins.WithLogger(a.logger()),
+	)
+}
+
+// warnMissingDirs warns about the directories named on the command line
+// that do not exist: a mistyped one would otherwise list nothing, and
+// succeed.
+func (a *app) warnMissingDirs() {
+	for _, d := range a.dirsGiven {
+		fi, err := os.Stat(d.path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintf(a.stderr, "plugctl: warning: %s %s does not exist\n", d.what, d.path)
+		case err == nil && !fi.IsDir():
+			fmt.Fprintf(a.stderr, "plugctl: warning: %s %s is not a directory\n", d.what, d.path)
+		}
 	}
-	return plugins.NewLocalRegistry(opts...)
 }
 
 // store returns a store over reg that reports what it waits for on
@@ -97,7 +89,7 @@ func (a *app) store(reg plugins.Registry, budget time.Duration) *plugins.Store {
 	return plugins.NewStore(reg, append(opts, a.storeOptions...)...)
 }
 
-// retryBudget is --timeout, or def when it is not given (zero: the
+// retryBudget is --timeout, or def when no command set it (zero: the
 // library's default).
 func (a *app) retryBudget(def time.Duration) time.Duration {
 	if a.timeout > 0 {
@@ -108,8 +100,15 @@ func (a *app) retryBudget(def time.Duration) time.Duration {
 
 // reportRetry tells the user what plugctl is waiting for. Every send
 // counts: "retry N" follows the N-th attempt, made at once when a
-// kept-alive connection failed under it.
+// kept-alive connection failed under it. With --debug the library logs
+// every retry itself, and one line per retry is enough.
 func (a *app) reportRetry(ev plugins.RetryEvent) {
+	// Until the next attempt, plugctl waits for the back-off, not for an
+	// answer: the silence before saying so starts with that attempt.
+	a.stderr.quietUntil(time.Now().Add(ev.Wait))
+	if a.debug {
+		return
+	}
 	when := "at once"
 	if ev.Wait > 0 {
 		when = "in " + ev.Wait.String()
@@ -123,7 +122,7 @@ func (a *app) reportRetry(ev plugins.RetryEvent) {
 		ev.Plugin, ev.Addr, ev.Method, brief(ev.Err, 0), ev.Attempt, when)
 }
 
-// withTimeout bounds ctx by --timeout, or by def when it is not given
+// withTimeout bounds ctx by --timeout, or by def when no command set it
 // (zero: no bound).
 func (a *app) withTimeout(ctx context.Context, def time.Duration) (context.Context, context.CancelFunc) {
 	d := a.retryBudget(def)

@@ -11,29 +11,39 @@ import (
 	"strings"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/spf13/cobra"
 )
 
-func callCommand() *command {
-	return &command{
-		name:    "call",
-		args:    "NAME METHOD [JSON | @FILE | -]",
-		summary: "call a method of a plugin and print the answer",
-		doc: "Call METHOD (e.g. VolumeDriver.List) of plugin NAME with a JSON argument given inline, read\n" +
+const callTimeoutUsage = "bound lookup, activation and the call to `DURATION`, retries included"
+
+func (a *app) callCommand() *cobra.Command {
+	o := new(options)
+	c := &cobra.Command{
+		Use:   "call [flags] NAME METHOD [JSON | @FILE | -]",
+		Short: "call a method of a plugin and print the answer",
+		Long: "Call METHOD (e.g. VolumeDriver.List) of plugin NAME with a JSON argument given inline, read\n" +
 			"from FILE (@FILE) or from standard input (-); without one, or with an empty FILE or standard\n" +
-			"input, {} is sent, as a daemon does. The answer is printed, indented when it is JSON. A plugin\n" +
-			"error, an answer whose Err is set, or no answer within --timeout (default " + callDefaultTimeout.String() + ") is reported on\n" +
-			"stderr with exit status 1; after " + quietBeforeNotice.String() + " of silence, plugctl says on stderr what it waits for.",
-		run: func(ctx context.Context, a *app, args []string) error {
+			"input, {} is sent, as a daemon does. An argument that starts with - goes after --. The answer\n" +
+			"is printed, indented when it is JSON. After " + quietBeforeNotice.String() + " of silence, plugctl says on stderr what it\n" +
+			"waits for.\n\n" +
+			"Exit status: 1 when the plugin is not found or does not answer in time, or answers with an\n" +
+			"error (an error status, or a JSON answer whose Err is set, which is printed all the same), 0\n" +
+			"otherwise, 2 when the command line is wrong.",
+		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) < 2 || len(args) > 3 {
 				return usagef("want NAME METHOD [JSON | @FILE | -], got %d arguments", len(args))
 			}
-			var arg *string
-			if len(args) == 3 {
-				arg = &args[2]
-			}
-			return a.call(ctx, args[0], args[1], arg)
+			return nil
 		},
+		ValidArgsFunction: a.completeNames(o, 1),
 	}
+	return a.pluginCommand(c, o, true, a.defaultTimeout, callTimeoutUsage, func(ctx context.Context, args []string) error {
+		var arg *string
+		if len(args) == 3 {
+			arg = &args[2]
+		}
+		return a.call(ctx, args[0], args[1], arg)
+	})
 }
 
 func (a *app) call(ctx context.Context, name, method string, arg *string) error {

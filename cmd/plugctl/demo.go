@@ -20,27 +20,35 @@ import (
 	"github.com/go-dockerplugins/plugins/network"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/go-dockerplugins/plugins/volume"
+	"github.com/spf13/cobra"
 )
 
 // demoStepTimeout bounds each step of the demo when --timeout is not given.
 const demoStepTimeout = 10 * time.Second
 
-func demoCommand() *command {
-	return &command{
-		name:    "demo",
-		summary: "run sample plugins and use them through the library, step by step",
-		doc: "Start sample plugins in a temporary directory (a volume driver on a UNIX socket, a network\n" +
+const demoTimeoutUsage = "bound each step to `DURATION`"
+
+// demoIntro is the demo's first line, for someone who never used a plugin.
+const demoIntro = "A Docker plugin is a process that extends the engine (volumes, networks, authorization, logging) " +
+	"by answering JSON over HTTP on a socket; this demo serves three and uses them through the library."
+
+func (a *app) demoCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "demo [flags]",
+		Short: "run sample plugins and use them through the library, step by step",
+		Long: "Start sample plugins in a temporary directory (a volume driver on a UNIX socket, a network\n" +
 			"driver found through a .spec file over TCP, an authorization plugin found through a .json file\n" +
 			"over TLS with generated certificates), then discover, activate and call them through the\n" +
 			"library and its typed clients, printing each step and its latency. Needs nothing installed\n" +
-			"and no root; ignores --sockets-dir and --specs-dir. Exit status 1 if any step fails.",
-		run: func(ctx context.Context, a *app, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q", args[0])
-			}
-			return a.demo(ctx)
-		},
+			"and no root; the directory is removed at the end, or when interrupted.\n\n" +
+			"Exit status: 1 when a step failed (the later steps still run, unless the plugins could not\n" +
+			"start), 0 otherwise, 2 when the command line is wrong.",
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
+	return a.pluginCommand(c, new(options), false, demoStepTimeout, demoTimeoutUsage, func(ctx context.Context, _ []string) error {
+		return a.demo(ctx)
+	})
 }
 
 // demo is the state its steps share.
@@ -94,6 +102,7 @@ func (a *app) demo(ctx context.Context) error {
 		{"GetAll(VolumeDriver)", d.getAll},
 		{"clean up", d.cleanUp},
 	}
+	fmt.Fprintf(a.stdout, "%s\n\n", demoIntro)
 	width := len("STEP")
 	for _, s := range steps {
 		width = max(width, len(s.title))

@@ -11,25 +11,33 @@ import (
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/spf13/cobra"
 )
 
-func inspectCommand() *command {
-	return &command{
-		name:    "inspect",
-		args:    "NAME",
-		summary: "show everything known about one plugin, as JSON",
-		doc: "Show everything known about plugin NAME, as indented JSON: every path searched, in order, and\n" +
+const inspectTimeoutUsage = "bound lookup and activation to `DURATION`, retries included"
+
+func (a *app) inspectCommand() *cobra.Command {
+	o := new(options)
+	c := &cobra.Command{
+		Use:   "inspect [flags] NAME",
+		Short: "show everything known about one plugin, as JSON",
+		Long: "Show everything known about plugin NAME, as indented JSON: every path searched, in order, and\n" +
 			"the one found; its address; its TLS settings (file names, never their contents); its manifest\n" +
-			"and how long activation took, or why lookup or activation failed (exit status 1).\n" +
-			"Activation is bounded by --timeout (default " + callDefaultTimeout.String() + "); after " + quietBeforeNotice.String() + " of silence, plugctl says\n" +
-			"on stderr what it waits for.",
-		run: func(ctx context.Context, a *app, args []string) error {
+			"and how long activation took, in seconds, or why lookup or activation failed. After " + quietBeforeNotice.String() + " of\n" +
+			"silence, plugctl says on stderr what it waits for.\n\n" +
+			"Exit status: 1 when lookup or activation failed (the JSON is printed all the same), 0\n" +
+			"otherwise, 2 when the command line is wrong.",
+		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("want one plugin name, got %d arguments", len(args))
 			}
-			return a.inspect(ctx, args[0])
+			return nil
 		},
+		ValidArgsFunction: a.completeNames(o, 1),
 	}
+	return a.pluginCommand(c, o, true, a.defaultTimeout, inspectTimeoutUsage, func(ctx context.Context, args []string) error {
+		return a.inspect(ctx, args[0])
+	})
 }
 
 // inspection is what inspect prints.
@@ -62,8 +70,8 @@ type tlsInfo struct {
 }
 
 type activationInfo struct {
-	Time  string `json:"time"`
-	Error string `json:"error,omitempty"`
+	Seconds float64 `json:"seconds"`
+	Error   string  `json:"error,omitempty"`
 }
 
 func (a *app) inspect(ctx context.Context, name string) error {
@@ -97,7 +105,7 @@ func (a *app) inspect(ctx context.Context, name string) error {
 		stop := a.watch(name, desc.Addr, "Plugin.Activate")
 		p, err := a.store(reg, a.defaultTimeout).Activate(ctx, name)
 		stop()
-		out.Activation = &activationInfo{Time: roundDuration(time.Since(start)).String()}
+		out.Activation = &activationInfo{Seconds: seconds(time.Since(start))}
 		if err != nil {
 			err = a.noAnswer(err, name, desc.Addr, "Plugin.Activate")
 			out.Activation.Error, activateErr = err.Error(), err
@@ -106,6 +114,9 @@ func (a *app) inspect(ctx context.Context, name string) error {
 		}
 	}
 
+	if err := ctx.Err(); err != nil {
+		return err // interrupted: the JSON would only say so
+	}
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {

@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/spf13/cobra"
 )
 
 // maxParallel bounds the plugins ls activates at once.
@@ -19,33 +18,53 @@ const maxParallel = 16
 
 type lsFlags struct {
 	noActivate bool
-	json       bool
+	quiet      bool
+	format     string
 }
 
-func lsCommand() *command {
+// lsTimeoutUsage and the other texts of ls are repeated in docs/plugctl.md.
+const lsTimeoutUsage = "bound each plugin's activation to `DURATION`; plugins are activated in parallel"
+
+func (a *app) lsCommand() *cobra.Command {
 	var f lsFlags
-	return &command{
-		name:    "ls",
-		args:    "",
-		summary: "list the plugins found, whether they answer and what they implement",
-		doc: "List every plugin found in the plugin directories: where it was found, its address and, unless\n" +
+	o := new(options)
+	c := &cobra.Command{
+		Use:   "ls [flags]",
+		Short: "list the plugins found, whether they answer and what they implement",
+		Long: "List every plugin found in the plugin directories: where it was found, its address and, unless\n" +
 			"--no-activate, whether it answers, what it implements and how long activation took. Plugins\n" +
-			"are activated in parallel, each within --timeout (default 1s); a failure shows in its row, and\n" +
-			"makes the exit status 1 once every row is printed.",
-		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&f.noActivate, "no-activate", false, "only list what is found; do not contact the plugins")
-			fs.BoolVar(&f.json, "json", false, "print a JSON array instead of a table")
-		},
-		run: func(ctx context.Context, a *app, args []string) error {
-			if len(args) > 0 {
-				return usagef("unexpected argument %q", args[0])
-			}
-			return a.ls(ctx, f)
-		},
+			"are activated in parallel, each within --timeout. A directory given with --sockets-dir or\n" +
+			"--specs-dir that does not exist is a warning on stderr.\n\n" +
+			"Output: a table by default. -q prints the names only. --format json prints one JSON object\n" +
+			"per plugin and line, durations in seconds. --format TEMPLATE prints a Go template for each\n" +
+			"plugin, with fields .Name, .Source, .Addr, .Status, .Implements, .Activation,\n" +
+			".ActivationSeconds and .Error, and functions join and json; --format 'table TEMPLATE' adds a\n" +
+			"header and aligns the columns.\n\n" +
+			"Exit status: 1 when a plugin listed failed (an unusable spec file, or no answer to the\n" +
+			"activation unless --no-activate), once every plugin is printed, whatever the output; stderr\n" +
+			"then says how many failed. 0 otherwise, 2 when the command line is wrong.",
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
+	fs := c.Flags()
+	fs.BoolVar(&f.noActivate, "no-activate", false, "only list what is found; do not contact the plugins")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print the names only")
+	fs.StringVar(&f.format, "format", "", "print with `FORMAT`: table, json or a Go template (see above)")
+	_ = c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(
+		[]string{"table\tthe default table", "json\tone JSON object per line", "{{.Name}}\tthe names"}, cobra.ShellCompDirectiveNoFileComp))
+	// The format is checked first: a usage error says nothing else.
+	var p *lsPrinter
+	c.PreRunE = func(*cobra.Command, []string) (err error) {
+		p, err = newLsPrinter(f)
+		return err
+	}
+	return a.pluginCommand(c, o, true, lsDefaultTimeout, lsTimeoutUsage, func(ctx context.Context, _ []string) error {
+		return a.ls(ctx, f, p)
+	})
 }
 
-// lsRow is one plugin of the listing.
+// lsRow is one plugin of the listing: a JSON object of --format json and
+// the data of --format templates.
 type lsRow struct {
 	Name   string `json:"name"`
 	Source string `json:"source,omitempty"`
@@ -53,12 +72,28 @@ type lsRow struct {
 	// Status is "ok" or "error"; empty with --no-activate and no error.
 	Status     string   `json:"status,omitempty"`
 	Implements []string `json:"implements,omitempty"`
-	// Activation is how long the activation took, successful or not.
-	Activation string `json:"activation,omitempty"`
-	Error      string `json:"error,omitempty"`
+	// Activation is how long the activation took, successful or not, as
+	// the table shows it ("" when not activated); ActivationSeconds is the
+	// same for programs.
+	Activation        string  `json:"-"`
+	ActivationSeconds float64 `json:"-"`
+	Error             string  `json:"error,omitempty"`
 }
 
-func (a *app) ls(ctx context.Context, f lsFlags) error {
+// MarshalJSON gives activationSeconds only for a plugin activated.
+func (r lsRow) MarshalJSON() ([]byte, error) {
+	type plain lsRow // without this method
+	out := struct {
+		plain
+		ActivationSeconds *float64 `json:"activationSeconds,omitempty"`
+	}{plain: plain(r)}
+	if r.Activation != "" {
+		out.ActivationSeconds = &r.ActivationSeconds
+	}
+	return json.Marshal(out)
+}
+
+func (a *app) ls(ctx context.Context, f lsFlags, p *lsPrinter) error {
 	reg := a.registry()
 	names, err := reg.Scan()
 	if err != nil {
@@ -78,33 +113,32 @@ func (a *app) ls(ctx context.Context, f lsFlags) error {
 		}()
 	}
 	wg.Wait()
-
-	if f.json {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rows)
-	} else {
-		err = a.lsTable(rows, !f.noActivate)
+	if err := ctx.Err(); err != nil {
+		return err // interrupted: the rows would only say so
 	}
-	if err != nil {
+	if err := p.print(a.stdout, rows, !f.noActivate); err != nil {
 		return err
 	}
-	return failedRows(rows)
+	return failedRows(rows, p.showsErrors())
 }
 
-// failedRows is the error of a listing where some rows show a failure: the
-// rows say what failed, the exit status that something did.
-func failedRows(rows []lsRow) error {
-	failed := 0
+// failedRows is the error of a listing where some plugins failed: the
+// rows say what failed, the exit status that something did. Output that
+// does not show the errors (-q, templates) gets the names.
+func failedRows(rows []lsRow, shown bool) error {
+	var failed []string
 	for _, r := range rows {
 		if r.Error != "" {
-			failed++
+			failed = append(failed, r.Name)
 		}
 	}
-	if failed == 0 {
+	switch {
+	case len(failed) == 0:
 		return nil
+	case shown:
+		return fmt.Errorf("%d of %d plugins failed (see their rows)", len(failed), len(rows))
 	}
-	return fmt.Errorf("%d of %d plugins failed (see their rows)", failed, len(rows))
+	return fmt.Errorf("%d of %d plugins failed: %s", len(failed), len(rows), strings.Join(failed, ", "))
 }
 
 // lsOne describes one plugin, checking it (its handshake, once, without
@@ -132,37 +166,13 @@ func (a *app) lsOne(ctx context.Context, reg *plugins.LocalRegistry, store *plug
 	defer cancel()
 	h := store.Check(ctx, name)
 	row.Activation = roundDuration(h.Took).String()
+	row.ActivationSeconds = seconds(h.Took)
 	if h.Err != nil {
 		row.Status, row.Error = "error", brief(h.Err, bound)
 		return row
 	}
 	row.Status, row.Implements = "ok", h.Implements
 	return row
-}
-
-func (a *app) lsTable(rows []lsRow, activated bool) error {
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	if activated {
-		fmt.Fprintln(tw, "NAME\tSOURCE\tADDRESS\tSTATUS\tTIME\tIMPLEMENTS / ERROR")
-	} else {
-		fmt.Fprintln(tw, "NAME\tSOURCE\tADDRESS\tERROR")
-	}
-	for _, r := range rows {
-		addr := r.Addr
-		if addr == "unix://"+r.Source {
-			addr = "(socket)" // the path is in the SOURCE column already
-		}
-		detail := r.Error
-		if detail == "" {
-			detail = strings.Join(r.Implements, ",")
-		}
-		if activated {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.Source), dash(addr), r.Status, dash(r.Activation), dash(detail))
-		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, dash(r.Source), dash(addr), dash(detail))
-		}
-	}
-	return tw.Flush()
 }
 
 // dash stands for an empty cell, so that columns stay readable.
@@ -183,4 +193,10 @@ func roundDuration(d time.Duration) time.Duration {
 	default:
 		return d.Round(10 * time.Millisecond)
 	}
+}
+
+// seconds is a duration for JSON output: a number of seconds, to the
+// microsecond.
+func seconds(d time.Duration) float64 {
+	return d.Round(time.Microsecond).Seconds()
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -68,16 +70,31 @@ func TestLs(t *testing.T) {
 	}
 }
 
-func TestLsJSON(t *testing.T) {
+// jsonRow is a line of ls --format json, read back with nothing assumed.
+type jsonRow struct {
+	Name              string   `json:"name"`
+	Source            string   `json:"source"`
+	Addr              string   `json:"addr"`
+	Status            string   `json:"status"`
+	Implements        []string `json:"implements"`
+	ActivationSeconds *float64 `json:"activationSeconds"`
+	Error             string   `json:"error"`
+}
+
+func TestLsFormatJSON(t *testing.T) {
 	t.Parallel()
 	env, _ := lsEnv(t)
-	r := plugctlWith(t, env, "", func(a *app) { a.storeOptions = nil }, "ls", "--json", "--timeout", "1s")
+	r := plugctlWith(t, env, "", func(a *app) { a.storeOptions = nil }, "ls", "--format", "json", "--timeout", "1s")
 	require.Equal(t, exitFailure, r.code, r.stderr)
 	assert.Equal(t, "plugctl ls: 3 of 6 plugins failed (see their rows)\n", r.stderr, "stdout is the JSON alone")
-	var rows []lsRow
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rows), r.stdout)
+	var rows []jsonRow
+	for _, l := range lines(r.stdout) {
+		var row jsonRow
+		require.NoError(t, json.Unmarshal([]byte(l), &row), "one object a line: %s", l)
+		rows = append(rows, row)
+	}
 	require.Len(t, rows, 6)
-	byName := make(map[string]lsRow)
+	byName := make(map[string]jsonRow)
 	for _, row := range rows {
 		byName[row.Name] = row
 	}
@@ -85,16 +102,139 @@ func TestLsJSON(t *testing.T) {
 	assert.Equal(t, "ok", vol.Status)
 	assert.Equal(t, []string{"VolumeDriver"}, vol.Implements)
 	assert.Equal(t, "unix://"+env.SocketsDir()+"/vol.sock", vol.Addr)
-	_, err := time.ParseDuration(vol.Activation)
-	assert.NoError(t, err)
+	require.NotNil(t, vol.ActivationSeconds)
+	assert.Greater(t, *vol.ActivationSeconds, 0.0)
+	assert.Less(t, *vol.ActivationSeconds, 1.0)
 	assert.Empty(t, vol.Error)
 
 	assert.Equal(t, "error", byName["crashed"].Status)
 	assert.Contains(t, byName["crashed"].Error, "connection refused")
+	require.NotNil(t, byName["hung"].ActivationSeconds)
+	assert.InDelta(t, 1.0, *byName["hung"].ActivationSeconds, 0.5, "the whole bound, in seconds")
 	assert.Equal(t, "error", byName["typo"].Status)
 	assert.Contains(t, byName["typo"].Error, "Unknown protocol")
+	assert.Nil(t, byName["typo"].ActivationSeconds, "never activated: no time")
+	assert.NotContains(t, r.stdout, "µs", "durations are numbers")
 	assert.Equal(t, []string{"auth", "crashed", "hung", "net", "typo", "vol"},
 		[]string{rows[0].Name, rows[1].Name, rows[2].Name, rows[3].Name, rows[4].Name, rows[5].Name}, "sorted by name")
+}
+
+// TestLsFormats: every output, one rule for the exit status: 1 when a
+// plugin failed, once every plugin is printed.
+func TestLsFormats(t *testing.T) {
+	env := pluginstest.New(t)
+	env.ServeSocket("vol", "VolumeDriver", "Snapshot")
+	env.ServeSpec("net", "NetworkDriver")
+	env.StaleSocket("crashed")
+	sock, spec := env.SocketsDir(), env.SpecsDir()
+
+	tests := []struct {
+		name   string
+		args   []string
+		stdout string // regexp, whole
+		stderr string
+	}{
+		{
+			name:   "quiet",
+			args:   []string{"-q"},
+			stdout: `^crashed\nnet\nvol\n$`,
+			stderr: "plugctl ls: 1 of 3 plugins failed: crashed\n",
+		},
+		{
+			name:   "quiet without activation",
+			args:   []string{"--quiet", "--no-activate"},
+			stdout: `^crashed\nnet\nvol\n$`,
+		},
+		{
+			name:   "template",
+			args:   []string{"--format", "{{.Name}} {{.Status}} {{join .Implements \",\"}}"},
+			stdout: `^crashed error \nnet ok NetworkDriver\nvol ok VolumeDriver,Snapshot\n$`,
+			stderr: "plugctl ls: 1 of 3 plugins failed: crashed\n",
+		},
+		{
+			name:   "template with escapes, as in docker",
+			args:   []string{"--no-activate", "--format", `{{.Name}}\t{{.Source}}`},
+			stdout: `^crashed\t` + sock + `/crashed.sock\nnet\t` + spec + `/net.spec\nvol\t` + sock + `/vol.sock\n$`,
+		},
+		{
+			name:   "table template",
+			args:   []string{"--format", `table {{.Name}}\t{{.Status}}\t{{.Error}}`},
+			stdout: `^NAME     STATUS  ERROR\ncrashed  error   connect: connection refused\nnet      ok      \nvol      ok      \n$`,
+			stderr: "plugctl ls: 1 of 3 plugins failed: crashed\n",
+		},
+		{
+			name:   "json of each row",
+			args:   []string{"--no-activate", "--format", "{{json .}}"},
+			stdout: `^\{"name":"crashed","source":"` + sock + `/crashed.sock","addr":"unix://` + sock + `/crashed.sock"\}\n`,
+		},
+		{
+			name:   "table by name",
+			args:   []string{"--format", "table"},
+			stdout: `^NAME +SOURCE +ADDRESS +STATUS +TIME +IMPLEMENTS / ERROR\n`,
+			stderr: "plugctl ls: 1 of 3 plugins failed (see their rows)\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := plugctl(t, env, append([]string{"ls"}, tt.args...)...)
+			assert.Regexp(t, tt.stdout, r.stdout)
+			assert.Equal(t, tt.stderr, r.stderr)
+			want := exitOK
+			if tt.stderr != "" {
+				want = exitFailure
+			}
+			assert.Equal(t, want, r.code)
+		})
+	}
+}
+
+// TestLsWarnsOfMissingDirectories: a directory named on the command line
+// that does not exist is a warning, and the listing goes on.
+func TestLsWarnsOfMissingDirectories(t *testing.T) {
+	env := pluginstest.New(t)
+	env.ServeSocket("vol", "VolumeDriver")
+	missing := filepath.Join(t.TempDir(), "missing")
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+
+	tests := []struct {
+		name   string
+		args   []string
+		rows   int
+		stderr []string
+	}{
+		{
+			name:   "sockets directory",
+			args:   []string{"--sockets-dir", missing, "--specs-dir", env.SpecsDir()},
+			stderr: []string{"plugctl: warning: sockets directory " + missing + " does not exist"},
+		},
+		{
+			name: "specs directories",
+			args: []string{"--sockets-dir", env.SocketsDir(), "--specs-dir", missing, "--specs-dir", file},
+			rows: 1,
+			stderr: []string{
+				"plugctl: warning: specs directory " + missing + " does not exist",
+				"plugctl: warning: specs directory " + file + " is not a directory",
+			},
+		},
+		{
+			name: "directories that exist",
+			args: []string{"--sockets-dir", env.SocketsDir(), "--specs-dir", env.SpecsDir()},
+			rows: 1,
+		},
+		{
+			name: "no sockets directory",
+			args: []string{"--sockets-dir", "", "--specs-dir", env.SpecsDir()},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := plugctl(t, nil, append([]string{"ls"}, tt.args...)...)
+			assert.Equal(t, exitOK, r.code, "a warning does not change the exit status")
+			assert.Len(t, lines(r.stdout), 1+tt.rows)
+			assert.Equal(t, tt.stderr, lines(r.stderr))
+		})
+	}
 }
 
 func TestLsNoActivate(t *testing.T) {

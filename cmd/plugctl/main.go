@@ -3,22 +3,30 @@
 //
 // Usage:
 //
-//	plugctl [global flags] ls [--no-activate] [--json]
-//	plugctl [global flags] inspect NAME
-//	plugctl [global flags] call NAME METHOD [JSON | @FILE | -]
-//	plugctl [global flags] demo
+//	plugctl ls [--no-activate] [-q | --format FORMAT] [flags]
+//	plugctl inspect NAME [flags]
+//	plugctl call NAME METHOD [JSON | @FILE | -] [flags]
+//	plugctl demo [flags]
+//	plugctl version | completion SHELL | help [COMMAND]
 //
-// Run "plugctl -h" or "plugctl COMMAND -h" for the flags.
+// Run "plugctl -h" or "plugctl COMMAND -h" for the flags, and see
+// docs/plugctl.md.
 package main
 
 import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Once a signal has asked plugctl to stop, a second one ends it at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

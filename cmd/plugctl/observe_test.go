@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/go-dockerplugins/plugins/pluginstest"
@@ -29,30 +30,41 @@ func TestRetriesAreReportedOnStderr(t *testing.T) {
 	}, lines(r.stderr))
 }
 
+// TestDebugLogsTheLibrarysWarnings: with --debug, each retry is told once,
+// by the library's warning, which replaces plugctl's waiting line.
 func TestDebugLogsTheLibrarysWarnings(t *testing.T) {
 	tests := []struct {
 		name  string
+		args  []string
 		debug bool
-	}{{"quiet by default", false}, {"--debug", true}}
+	}{
+		{"quiet by default", []string{"call", "p", "X.Do"}, false},
+		{"--debug", []string{"call", "p", "X.Do", "--debug"}, true},
+		{"--debug before the command", []string{"--debug", "call", "p", "X.Do"}, true},
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := pluginstest.New(t)
-			env.ServeSocket("p", "X").
+			fp := env.ServeSocket("p", "X").
 				Handle("X.Do", pluginstest.Reply("done")).
-				Inject(pluginstest.Fault{Method: "X.Do", Times: 1, Drop: true}) // sent again at once
-			args := []string{"call", "p", "X.Do"}
-			if tt.debug {
-				args = append([]string{"--debug"}, args...)
-			}
-			r := plugctl(t, env, args...)
+				Inject(pluginstest.Fault{Method: "X.Do", Times: 3, Drop: true}) // at once, then twice after a wait
+			r := plugctl(t, env, tt.args...)
 			require.Equal(t, exitOK, r.code, r.stderr)
-			if tt.debug {
-				assert.Contains(t, r.stderr, `level=warning msg="Kept-alive connection to plugin \"p\" at `)
-				assert.Contains(t, r.stderr, `error="connection closed without an answer"`)
-				assert.Len(t, lines(r.stderr), 2, "the warning and the waiting line, once each")
-			} else {
+			assert.Len(t, fp.Calls("X.Do"), 4)
+			ls := lines(r.stderr)
+			require.Len(t, ls, 3, "one line per retry: %q", r.stderr)
+			if !tt.debug {
 				assert.NotContains(t, r.stderr, "level=")
-				assert.Len(t, lines(r.stderr), 1, "the waiting line only")
+				for _, l := range ls {
+					assert.True(t, strings.HasPrefix(l, `plugctl: waiting for plugin "p"`), l)
+				}
+				return
+			}
+			assert.NotContains(t, r.stderr, "plugctl: waiting")
+			assert.Contains(t, ls[0], `level=warning msg="Kept-alive connection to plugin \"p\" at `)
+			assert.Contains(t, ls[0], `error="connection closed without an answer"`)
+			for _, l := range ls[1:] {
+				assert.Contains(t, l, `level=warning msg="Unable to connect to plugin \"p\" at `)
 			}
 		})
 	}

@@ -31,6 +31,15 @@ func plugctl(t *testing.T, env *pluginstest.Env, args ...string) result {
 
 func plugctlWith(t *testing.T, env *pluginstest.Env, stdin string, configure func(*app), args ...string) result {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return plugctlCtx(t, ctx, env, stdin, configure, args...)
+}
+
+// plugctlCtx is plugctlWith under ctx, which a test cancels to stand for
+// an interruption.
+func plugctlCtx(t *testing.T, ctx context.Context, env *pluginstest.Env, stdin string, configure func(*app), args ...string) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	a := newApp(strings.NewReader(stdin), &stdout, &stderr)
 	a.storeOptions = []plugins.StoreOption{fastRetries}
@@ -40,8 +49,6 @@ func plugctlWith(t *testing.T, env *pluginstest.Env, stdin string, configure fun
 	if env != nil {
 		args = append([]string{"--sockets-dir", env.SocketsDir(), "--specs-dir", env.SpecsDir()}, args...)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	code := a.run(ctx, args)
 	return result{stdout.String(), stderr.String(), code}
 }
@@ -70,6 +77,6 @@ func TestRunWithTheRealStreams(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"-h"}, strings.NewReader(""), &stdout, &stderr)
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, stdout.String(), "Usage: plugctl [flags] COMMAND")
+	assert.Contains(t, stdout.String(), "Usage:\n  plugctl [flags] COMMAND\n")
 	assert.Empty(t, stderr.String())
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -11,37 +10,21 @@ import (
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/spf13/cobra"
 )
 
 // Exit statuses.
 const (
-	exitOK      = 0
-	exitFailure = 1 // the command ran and something failed
-	exitUsage   = 2 // the command line is wrong
+	exitOK          = 0
+	exitFailure     = 1   // the command ran and something failed
+	exitUsage       = 2   // the command line is wrong
+	exitInterrupted = 130 // SIGINT or SIGTERM, as shells report an interrupted command
 )
 
-// command is a plugctl subcommand.
-type command struct {
-	name    string
-	args    string // synopsis of the arguments
-	summary string // one line, for the list of commands
-	doc     string // the command's help, lines under 100 columns
-	// flags defines the command's own flags on fs.
-	flags func(fs *flag.FlagSet)
-	run   func(ctx context.Context, a *app, args []string) error
-}
-
-func commands() []*command {
-	return []*command{lsCommand(), inspectCommand(), callCommand(), demoCommand()}
-}
-
-func findCommand(name string) *command {
-	for _, c := range commands() {
-		if c.name == name {
-			return c
-		}
-	}
-	return nil
+func init() {
+	// The commands are listed in the order they are added: the plugin
+	// commands first, then the tools.
+	cobra.EnableCommandSorting = false
 }
 
 // usageError is an error in the command line.
@@ -54,7 +37,9 @@ func usagef(format string, args ...any) error {
 }
 
 // run runs plugctl with args (without the program name) and returns its
-// exit status. Errors are reported on stderr in one line.
+// exit status. Errors are reported on stderr in one line. Once ctx is
+// done (plugctl was interrupted), the command cleans up and plugctl exits
+// with status 130.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return newApp(stdin, stdout, stderr).run(ctx, args)
 }
@@ -67,106 +52,196 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
-	top := a.flagSet("plugctl")
-	if err := top.Parse(args); err != nil {
-		return a.parseFailed(top, "plugctl", err)
+	root := a.rootCommand()
+	// cobra reads os.Args when given nil.
+	root.SetArgs(append([]string{}, commandFirst(root, args)...))
+	if len(args) > 1 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// Completing: the word being typed stays last.
+		last := len(args) - 1
+		root.SetArgs(append(append(args[:1:1], commandFirst(root, args[1:last])...), args[last]))
 	}
-	if top.NArg() == 0 {
-		fmt.Fprint(a.stderr, "plugctl: no command given (see 'plugctl -h')\n")
-		return exitUsage
-	}
-	cmd := findCommand(top.Arg(0))
-	if cmd == nil {
-		fmt.Fprintf(a.stderr, "plugctl: unknown command %q (see 'plugctl -h')\n", top.Arg(0))
-		return exitUsage
-	}
-	parsed := a.globals // defining the flags again resets them to their defaults
-	fs := a.flagSet("plugctl " + cmd.name)
-	a.globals = parsed
-	if cmd.flags != nil {
-		cmd.flags(fs)
-	}
-	fs.Usage = func() { a.commandUsage(fs, cmd) }
-	if err := fs.Parse(top.Args()[1:]); err != nil {
-		return a.parseFailed(fs, "plugctl "+cmd.name, err)
-	}
-	if f := misplacedFlag(fs); f != "" {
-		fmt.Fprintf(a.stderr, "plugctl %s: flag %s must come before the arguments (see 'plugctl %s -h')\n", cmd.name, f, cmd.name)
-		return exitUsage
-	}
-	err := cmd.run(ctx, a, fs.Args())
+	cmd, err := root.ExecuteContextC(ctx)
+	path := cmd.CommandPath()
 	var ue *usageError
 	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintf(a.stderr, "%s: interrupted\n", path)
+		return exitInterrupted
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(a.stderr, "plugctl %s: %s (see 'plugctl %s -h')\n", cmd.name, oneLine(err.Error()), cmd.name)
+		fmt.Fprintf(a.stderr, "%s: %s (see '%s -h')\n", path, oneLine(err.Error()), path)
 		return exitUsage
 	default:
-		fmt.Fprintf(a.stderr, "plugctl %s: %s\n", cmd.name, oneLine(err.Error()))
+		fmt.Fprintf(a.stderr, "%s: %s\n", path, oneLine(err.Error()))
 		return exitFailure
 	}
 }
 
-// parseFailed reports a flag error in one line, or prints the usage for -h.
-func (a *app) parseFailed(fs *flag.FlagSet, prog string, err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(a.stdout)
-		fs.Usage()
-		return exitOK
+// rootCommand returns the command tree, complete: help, completion and the
+// flags cobra adds are there before it runs, so that tests can walk it.
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "plugctl [flags] COMMAND",
+		Short: "list, inspect and call Docker legacy (v1) plugins",
+		Long: "plugctl lists, inspects and calls Docker legacy (v1) plugins: processes that extend the engine\n" +
+			"by answering JSON over HTTP on a UNIX socket, TCP or TLS, found through the files of the plugin\n" +
+			"directories. A command's flags may come anywhere on the line, before or after its name; -- ends\n" +
+			"them.\n\n" +
+			"Exit status: 0 when the command succeeded, 1 when something failed, 2 when the command line is\n" +
+			"wrong, 130 when interrupted (SIGINT or SIGTERM), after cleaning up.",
+		Version:       buildVersion(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				return usagef("unknown command %q; did you mean %q?", args[0], s[0])
+			}
+			return usagef("unknown command %q", args[0])
+		},
+		RunE: func(*cobra.Command, []string) error { return usagef("no command given") },
+		// The root has no argument to complete but the commands' names.
+		ValidArgsFunction:          cobra.NoFileCompletions,
+		SuggestionsMinimumDistance: 2,
 	}
-	fmt.Fprintf(a.stderr, "%s: %s (see '%s -h')\n", prog, oneLine(err.Error()), prog)
-	return exitUsage
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
+	root.SetUsageFunc(usage)
+	root.SetVersionTemplate("plugctl version {{.Version}}\n")
+	root.AddCommand(a.lsCommand(), a.inspectCommand(), a.callCommand(), a.demoCommand(), versionCommand())
+	root.InitDefaultCompletionCmd()
+	fixCompletionCommand(root)
+	root.SetHelpCommand(helpCommand())
+	root.InitDefaultHelpCmd()
+	root.InitDefaultVersionFlag()
+	walk(root, func(c *cobra.Command) { c.InitDefaultHelpFlag() })
+	return root
 }
 
-// misplacedFlag returns the first argument left after parsing that names
-// one of fs's flags ("call x M --timeout 1s"): the flag package stops at the
-// first argument, so such a flag would be taken for an argument.
-func misplacedFlag(fs *flag.FlagSet) string {
-	for _, arg := range fs.Args() {
-		name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		if strings.HasPrefix(arg, "-") && fs.Lookup(name) != nil {
-			return arg
+// walk calls fn on c and every command under it.
+func walk(c *cobra.Command, fn func(*cobra.Command)) {
+	fn(c)
+	for _, sub := range c.Commands() {
+		walk(sub, fn)
+	}
+}
+
+// shells are the shells "plugctl completion" writes scripts for.
+var shells = []string{"bash", "zsh", "fish", "powershell"}
+
+// fixCompletionCommand makes cobra's "completion" reject a missing or
+// unknown shell as a usage error: by itself it prints its help and
+// succeeds.
+func fixCompletionCommand(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Use = "completion SHELL"
+		c.Short = "print the script that completes plugctl's commands, flags and plugin names in SHELL"
+		c.Long = "Print the script that completes plugctl's commands, flags and plugin names in SHELL, one of\n" +
+			strings.Join(shells, ", ") + ". Plugin names are those found in the directories given on the line\n" +
+			"so far, or the defaults; no plugin is contacted. 'plugctl completion SHELL -h' tells how to\n" +
+			"load the script."
+		for _, sub := range c.Commands() {
+			sub.Short = "print the completion script for " + sub.Name()
+		}
+		c.Args = func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("no shell given: want %s", strings.Join(shells, ", "))
+			}
+			return usagef("unknown shell %q: want %s", args[0], strings.Join(shells, ", "))
+		}
+		c.RunE = func(*cobra.Command, []string) error { return nil } // Args has failed
+	}
+}
+
+// helpCommand is "plugctl help [COMMAND]". Unlike cobra's, it reports an
+// unknown command as a usage error rather than printing the root's help.
+func helpCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "show the help of plugctl or of COMMAND",
+		Long:  "Show the help of plugctl or of COMMAND (e.g. plugctl help completion bash), as -h does.",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return usagef("unknown command %q", strings.Join(args, " "))
+			}
+			return target.Help()
+		},
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var names []string
+			for _, sub := range target.Commands() {
+				if (sub.IsAvailableCommand() || sub == c) && strings.HasPrefix(sub.Name(), toComplete) {
+					names = append(names, sub.Name()+"\t"+sub.Short)
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
+}
+
+// usage is the usage part of every help: synopsis, commands and flags.
+func usage(c *cobra.Command) error {
+	var b strings.Builder
+	b.WriteString("Usage:\n  " + c.UseLine() + "\n")
+	if c.HasAvailableSubCommands() {
+		b.WriteString("\nCommands:\n")
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() || sub.Name() == "help" {
+				fmt.Fprintf(&b, "  %-*s %s\n", sub.NamePadding(), sub.Name(), sub.Short)
+			}
 		}
 	}
-	return ""
-}
-
-// flagSet returns a flag set with the global flags, which are accepted
-// before and after the command's name. It prints nothing by itself.
-func (a *app) flagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	g := &a.globals
-	fs.StringVar(&g.socketsDir, "sockets-dir", plugins.NewLocalRegistry().SocketsDir(), "search `DIR` for NAME.sock and NAME/NAME.sock")
-	g.specsDirs = specsDirs{}
-	fs.Var(&g.specsDirs, "specs-dir", "search `DIR` for NAME.spec and NAME.json; repeatable, replaces the defaults (default "+strings.Join(plugins.SpecsPaths(), ", ")+")")
-	fs.DurationVar(&g.timeout, "timeout", 0, "bound lookup, activation and call to `DURATION` (default: "+lsDefaultTimeout.String()+" per plugin for ls, "+
-		demoStepTimeout.String()+" per step for demo, the library's retry budget of "+a.defaultTimeout.String()+" otherwise)")
-	fs.BoolVar(&g.debug, "debug", false, "log the library's warnings on stderr")
-	fs.Usage = func() { a.topUsage(fs) }
-	return fs
-}
-
-func (a *app) topUsage(fs *flag.FlagSet) {
-	w := fs.Output()
-	fmt.Fprint(w, "Usage: plugctl [flags] COMMAND [ARGS]\n\nInspect and call Docker legacy (v1) plugins.\n\nCommands:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	if c.HasAvailableFlags() {
+		b.WriteString("\nFlags:\n" + flagUsages(c.Flags()))
 	}
-	fmt.Fprint(w, "\nFlags (also accepted after the command):\n")
-	fs.PrintDefaults()
-	fmt.Fprint(w, "\nRun 'plugctl COMMAND -h' for a command's arguments.\n")
+	if !c.HasParent() {
+		b.WriteString("\nRun 'plugctl COMMAND -h' for the help of a command.\n")
+	}
+	_, err := io.WriteString(c.OutOrStderr(), b.String())
+	return err
 }
 
-func (a *app) commandUsage(fs *flag.FlagSet, c *command) {
-	w := fs.Output()
-	fmt.Fprintf(w, "Usage: %s\n\n%s\n\nFlags:\n", strings.TrimSpace("plugctl "+c.name+" [flags] "+c.args), c.doc)
-	fs.PrintDefaults()
+// pluginCommand completes c, a command that uses plugins: it adds the
+// flags that every such command has (the directories when dirs is set)
+// and runs fn with them in a.options.
+func (a *app) pluginCommand(c *cobra.Command, o *options, dirs bool, timeout time.Duration, timeoutUsage string,
+	fn func(ctx context.Context, args []string) error) *cobra.Command {
+	if dirs {
+		addDirFlags(c, o, plugins.NewLocalRegistry().SocketsDir(), plugins.SpecsPaths())
+	}
+	addCommonFlags(c, o, timeout, timeoutUsage)
+	c.RunE = func(c *cobra.Command, args []string) error {
+		o.given(c.Flags())
+		a.options = *o
+		a.warnMissingDirs()
+		return fn(c.Context(), args)
+	}
+	return c
+}
+
+// noArgs rejects any argument, as a usage error.
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q", args[0])
+	}
+	return nil
 }
 
 // lockedWriter serialises writes: retries are reported from many goroutines.
-// It notes when it was last written to, so that plugctl can tell a silence.
+// It notes when it was last written to, or when a retry is due, so that
+// plugctl can tell a silence.
 type lockedWriter struct {
 	mu   sync.Mutex
 	w    io.Writer
@@ -176,8 +251,19 @@ type lockedWriter struct {
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.last = time.Now()
+	if now := time.Now(); now.After(l.last) {
+		l.last = now
+	}
 	return l.w.Write(p)
+}
+
+// quietUntil counts the silence from t at the earliest.
+func (l *lockedWriter) quietUntil(t time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t.After(l.last) {
+		l.last = t
+	}
 }
 
 // writeAfterSilence writes msg once d has passed since from and since the

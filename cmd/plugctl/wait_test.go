@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
@@ -143,4 +145,33 @@ func TestNoSilenceLineOnceAnswered(t *testing.T) {
 	a.watch("p", "unix:///p.sock", "Plugin.Activate")()
 	time.Sleep(3 * testQuiet)
 	assert.Empty(t, buf.String())
+}
+
+// TestSilenceCountsFromTheNextAttempt: a back-off wait is no silence of
+// the plugin's; the silence line comes quietFor after the next attempt
+// starts, not while plugctl waits for it.
+func TestSilenceCountsFromTheNextAttempt(t *testing.T) {
+	tests := []struct {
+		name  string
+		debug bool // the library's warning replaces plugctl's line
+	}{{"waiting line", false}, {"--debug", true}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf testkit.Buffer
+			a := newApp(strings.NewReader(""), io.Discard, &buf)
+			a.quietFor, a.debug = testQuiet, tt.debug
+			start := time.Now()
+			stop := a.watch("p", "unix:///p.sock", "Plugin.Activate")
+			defer stop()
+			a.reportRetry(plugins.RetryEvent{Plugin: "p", Addr: "unix:///p.sock", Method: "Plugin.Activate",
+				Attempt: 1, Wait: 4 * testQuiet, Err: errors.New("refused")})
+			require.Eventually(t, func() bool { return strings.Contains(buf.String(), "no answer") }, 20*testQuiet, testQuiet/5)
+			assert.GreaterOrEqual(t, time.Since(start), 5*testQuiet, "the wait, then the silence")
+			wantLines := 2
+			if tt.debug {
+				wantLines = 1
+			}
+			assert.Len(t, lines(buf.String()), wantLines, "%q", buf.String())
+		})
+	}
 }
