@@ -1,6 +1,6 @@
 module github.com/go-dockerplugins/plugins
 
-go 1.24
+go 1.24.0
 
 require (
 	github.com/Microsoft/go-winio v0.6.2
@@ -13,6 +13,6 @@ require (
 
 require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/sys v0.13.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/sys v0.41.0 // indirect
 )

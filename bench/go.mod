@@ -1,6 +1,6 @@
 module github.com/go-dockerplugins/plugins/bench
 
-go 1.24
+go 1.24.0
 
 require (
 	github.com/docker/docker v28.5.2+incompatible
@@ -16,7 +16,7 @@ require (
 	github.com/moby/sys/sequential v0.6.0 // indirect
 	github.com/moby/sys/userns v0.2.1 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
-	golang.org/x/sys v0.13.0 // indirect
+	golang.org/x/sys v0.41.0 // indirect
 	gotest.tools/v3 v3.5.2 // indirect
 )
 
