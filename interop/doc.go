@@ -9,6 +9,8 @@
 //     on the wire, and error texts.
 //   - proxy: HTTP_PROXY, in a test binary of its own because net/http reads
 //     it once per process.
+//   - conformance: the checks of the conformance package (plugctl check)
+//     on every server of the plugin SDK, which passes every check it can.
 //
 // Run them with: cd interop && go test -race ./...
 package interop

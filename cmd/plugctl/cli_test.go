@@ -131,6 +131,7 @@ func TestFlagsOfEachCommand(t *testing.T) {
 		{"ls", append(append([]string{"format", "no-activate", "quiet"}, common...), dirs...)},
 		{"inspect", append(slices.Clone(common), dirs...)},
 		{"call", append(slices.Clone(common), dirs...)},
+		{"check", append(append([]string{"format", "write"}, common...), dirs...)},
 		{"demo", common},
 		{"version", []string{"help"}},
 		{"completion", []string{"help"}},
@@ -224,7 +225,7 @@ func TestCompletion(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"commands", []string{""}, []string{"ls", "inspect", "call", "demo", "version", "completion", "help"}},
+		{"commands", []string{""}, []string{"ls", "inspect", "call", "check", "demo", "version", "completion", "help"}},
 		{"plugin names", append([]string{"inspect"}, append(dirs, "")...), []string{"net", "vault", "vol"}},
 		{"plugin names by prefix", append([]string{"call"}, append(dirs, "v")...), []string{"vault", "vol"}},
 		{"flags before the command", append(append([]string{"--debug"}, dirs...), "inspect", ""), []string{"net", "vault", "vol"}},
@@ -232,7 +233,9 @@ func TestCompletion(t *testing.T) {
 		{"no method names", append([]string{"call"}, append(dirs, "vol", "")...), nil},
 		{"the flags of demo", []string{"demo", "--"}, []string{"--debug", "--help", "--timeout"}},
 		{"formats", []string{"ls", "--format", ""}, []string{"table", "json", "{{.Name}}"}},
-		{"help topics", []string{"help", "c"}, []string{"call", "completion"}},
+		{"formats of check", []string{"check", "--format", ""}, []string{"table", "json", "{{.Check}}"}},
+		{"plugin names to check", append([]string{"check"}, append(dirs, "")...), []string{"net", "vault", "vol"}},
+		{"help topics", []string{"help", "c"}, []string{"call", "check", "completion"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,6 +266,7 @@ func TestInterrupted(t *testing.T) {
 		env  bool
 	}{
 		{"call", []string{"call", "hung", "X.Do"}, true},
+		{"check", []string{"check", "hung"}, true},
 		{"inspect", []string{"inspect", "hung"}, true},
 		{"ls", []string{"ls", "--timeout", "1h"}, true},
 		{"demo", []string{"demo"}, false},

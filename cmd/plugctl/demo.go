@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/authorization"
+	"github.com/go-dockerplugins/plugins/conformance"
 	"github.com/go-dockerplugins/plugins/network"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/go-dockerplugins/plugins/volume"
@@ -39,7 +40,8 @@ func (a *app) demoCommand() *cobra.Command {
 		Long: "Start sample plugins in a temporary directory (a volume driver on a UNIX socket, a network\n" +
 			"driver found through a .spec file over TCP, an authorization plugin found through a .json file\n" +
 			"over TLS with generated certificates), then discover, activate and call them through the\n" +
-			"library and its typed clients, printing each step and its latency. Needs nothing installed\n" +
+			"library and its typed clients, printing each step and its latency; the last step before\n" +
+			"clean-up checks the volume plugin as plugctl check --write does. Needs nothing installed\n" +
 			"and no root; the directory is removed at the end, or when interrupted.\n\n" +
 			"Exit status: 1 when a step failed (the later steps still run, unless the plugins could not\n" +
 			"start), 0 otherwise, 2 when the command line is wrong.",
@@ -100,6 +102,7 @@ func (a *app) demo(ctx context.Context) error {
 		{"unknown plugin (ErrNotFound)", d.unknownPlugin},
 		{"wrong interface (ErrNotImplements)", d.wrongInterface},
 		{"GetAll(VolumeDriver)", d.getAll},
+		{"check " + demoVolumes + " (conformance.Run)", d.check},
 		{"clean up", d.cleanUp},
 	}
 	fmt.Fprintf(a.stdout, "%s\n\n", demoIntro)
@@ -445,6 +448,23 @@ func (d *demo) getAll(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("got %v, want [%s]", names, demoVolumes)
 	}
 	return fmt.Sprint(names), nil
+}
+
+// check runs every check of the volume plugin, its life cycle included,
+// as plugctl check --write does.
+func (d *demo) check(ctx context.Context) (string, error) {
+	if d.vol == nil {
+		return "", errors.New("the volume plugin is not activated")
+	}
+	report, err := conformance.Run(ctx, d.vol, conformance.WithWrite())
+	if err != nil {
+		return "", err
+	}
+	if err := report.Err(); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d checks, the life cycle of a probe volume included: %d passed, %d warned",
+		len(report.Findings), report.Count(conformance.Pass), report.Count(conformance.Warn)), nil
 }
 
 func (d *demo) cleanUp(context.Context) (string, error) {

@@ -40,7 +40,9 @@ func (d *volumeDriver) serve(p *pluginstest.Plugin) {
 		Handle("VolumeDriver.Remove", pluginstest.Func(d.remove)).
 		Handle("VolumeDriver.Mount", pluginstest.Func(d.mount)).
 		Handle("VolumeDriver.Unmount", pluginstest.Func(d.unmount)).
-		Handle("VolumeDriver.List", pluginstest.Func(d.list))
+		Handle("VolumeDriver.List", pluginstest.Func(d.list)).
+		Handle("VolumeDriver.Get", pluginstest.Func(d.get)).
+		Handle("VolumeDriver.Path", pluginstest.Func(d.path))
 	// Capabilities is left out, as in plugins that predate it.
 }
 
@@ -87,6 +89,24 @@ func (d *volumeDriver) unmount(r volumeRequest) (any, error) {
 	}
 	d.volumes[r.Name]--
 	return struct{}{}, nil
+}
+
+func (d *volumeDriver) get(r volumeRequest) (any, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.volumes[r.Name]; !ok {
+		return nil, fmt.Errorf("no such volume: %s", r.Name)
+	}
+	return struct{ Volume volumeInfo }{volumeInfo{Name: r.Name, Mountpoint: mountpoint(r.Name)}}, nil
+}
+
+func (d *volumeDriver) path(r volumeRequest) (any, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.volumes[r.Name]; !ok {
+		return nil, fmt.Errorf("no such volume: %s", r.Name)
+	}
+	return volumeInfo{Mountpoint: mountpoint(r.Name)}, nil
 }
 
 func (d *volumeDriver) list(struct{}) (any, error) {

@@ -26,7 +26,7 @@ func TestDemo(t *testing.T) {
 		"by answering JSON over HTTP on a socket; this demo serves three and uses them through the library.", ls[0])
 	assert.Empty(t, ls[1])
 	assert.Regexp(t, `^STEP +STATUS +TIME  DETAILS$`, ls[2])
-	assert.Regexp(t, `^all 22 steps passed in \S+$`, ls[len(ls)-1])
+	assert.Regexp(t, `^all 23 steps passed in \S+$`, ls[len(ls)-1])
 	steps := map[string]string{}
 	for _, l := range ls[3 : len(ls)-1] {
 		m := demoRow.FindStringSubmatch(l)
@@ -34,7 +34,7 @@ func TestDemo(t *testing.T) {
 		assert.Equal(t, "ok", m[2], l)
 		steps[strings.TrimSpace(m[1])] = m[4]
 	}
-	assert.Len(t, steps, 22)
+	assert.Len(t, steps, 23)
 	for step, want := range map[string]string{
 		"discover (Registry.Plugins)":         "demo-authz.json, demo-net.spec, demo-volumes.sock",
 		"activate demo-volumes (UNIX socket)": "implements [VolumeDriver] at unix://",
@@ -47,6 +47,8 @@ func TestDemo(t *testing.T) {
 		"optional method (fallback)":          "Capabilities answered 404, so the client assumes scope local",
 		"unknown plugin (ErrNotFound)":        "Plugin not found after searching 6 paths",
 		"GetAll(VolumeDriver)":                "[demo-volumes]",
+		// The last step checks a sample plugin, which passes every check.
+		"check demo-volumes (conformance.Run)": "21 checks, the life cycle of a probe volume included: 21 passed, 0 warned",
 	} {
 		assert.Contains(t, steps[step], want, step)
 	}
@@ -69,7 +71,7 @@ func TestDemoFailsWhenAStepMisbehaves(t *testing.T) {
 	}, "--timeout", "900ms", "demo") // shorter than the first retry's wait: no retry
 
 	assert.Equal(t, exitFailure, r.code)
-	assert.Equal(t, "plugctl demo: 6 of 22 steps failed", requireOneErrorLine(t, r))
+	assert.Equal(t, "plugctl demo: 6 of 23 steps failed", requireOneErrorLine(t, r))
 	failed := map[string]string{}
 	for _, l := range lines(r.stdout) {
 		if m := demoRow.FindStringSubmatch(l); m != nil && m[2] == "FAIL" {

@@ -1,11 +1,12 @@
-// Command plugctl lists, inspects and calls Docker legacy (v1) plugins, and
-// runs a self-contained demo of the plugins library.
+// Command plugctl lists, inspects, calls and checks Docker legacy (v1)
+// plugins, and runs a self-contained demo of the plugins library.
 //
 // Usage:
 //
 //	plugctl ls [--no-activate] [-q | --format FORMAT] [flags]
 //	plugctl inspect NAME [flags]
 //	plugctl call NAME METHOD [JSON | @FILE | -] [flags]
+//	plugctl check NAME [--write] [--format FORMAT] [flags]
 //	plugctl demo [flags]
 //	plugctl version | completion SHELL | help [COMMAND]
 //

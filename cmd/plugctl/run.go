@@ -83,11 +83,11 @@ func (a *app) run(ctx context.Context, args []string) int {
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "plugctl [flags] COMMAND",
-		Short: "list, inspect and call Docker legacy (v1) plugins",
-		Long: "plugctl lists, inspects and calls Docker legacy (v1) plugins: processes that extend the engine\n" +
-			"by answering JSON over HTTP on a UNIX socket, TCP or TLS, found through the files of the plugin\n" +
-			"directories. A command's flags may come anywhere on the line, before or after its name; -- ends\n" +
-			"them.\n\n" +
+		Short: "list, inspect, call and check Docker legacy (v1) plugins",
+		Long: "plugctl lists, inspects, calls and checks Docker legacy (v1) plugins: processes that extend\n" +
+			"the engine by answering JSON over HTTP on a UNIX socket, TCP or TLS, found through the files of\n" +
+			"the plugin directories. A command's flags may come anywhere on the line, before or after its\n" +
+			"name; -- ends them.\n\n" +
 			"Exit status: 0 when the command succeeded, 1 when something failed, 2 when the command line is\n" +
 			"wrong, 130 when interrupted (SIGINT or SIGTERM), after cleaning up.",
 		Version:       buildVersion(),
@@ -113,7 +113,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
 	root.SetUsageFunc(usage)
 	root.SetVersionTemplate("plugctl version {{.Version}}\n")
-	root.AddCommand(a.lsCommand(), a.inspectCommand(), a.callCommand(), a.demoCommand(), versionCommand())
+	root.AddCommand(a.lsCommand(), a.inspectCommand(), a.callCommand(), a.checkCommand(), a.demoCommand(), versionCommand())
 	root.InitDefaultCompletionCmd()
 	fixCompletionCommand(root)
 	root.SetHelpCommand(helpCommand())
