@@ -1,12 +1,13 @@
-package plugins
+package plugins_test
 
 import (
 	"net/http"
-	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/docker/go-connections/tlsconfig"
-	"github.com/go-dockerplugins/plugins/internal/testkit"
+	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -15,13 +16,11 @@ import (
 // spec files written "TCP://host:port" or "UNIX:///path" work with it: they
 // must reach the plugin here too, with the transport their scheme names.
 func TestAddressSchemeIsCaseInsensitive(t *testing.T) {
-	dir := testkit.ShortDir(t)
-	pki := testkit.NewCA(t, dir)
-	h := newFakePlugin("VolumeDriver")
-	sock := filepath.Join(dir, "p.sock")
-	serveUnix(t, sock, h)
-	tcp := serveTCP(t, h)
-	tlsAddr := serveTLS(t, h, pki.ServerConfig())
+	t.Parallel()
+	env := pluginstest.New(t)
+	sock := strings.TrimPrefix(env.ServeSocket("unix", "VolumeDriver").Addr(), "unix://")
+	tcp := strings.TrimPrefix(env.ServeSpec("tcp", "VolumeDriver").Addr(), "tcp://")
+	tlsAddr := strings.TrimPrefix(env.ServeJSON("tls", "VolumeDriver").Addr(), "https://")
 
 	for _, addr := range []string{
 		"UNIX://" + sock,
@@ -31,27 +30,28 @@ func TestAddressSchemeIsCaseInsensitive(t *testing.T) {
 		"HTTPS://" + tlsAddr,
 	} {
 		t.Run(addr, func(t *testing.T) {
-			c := testClient(t, addr, tlsconfig.Options{CAFile: pki.File()})
-			var m Manifest
+			c := newClient(t, addr, tlsconfig.Options{CAFile: env.CAFile()})
+			var m plugins.Manifest
 			require.NoError(t, c.Call("Plugin.Activate", nil, &m))
 			assert.Equal(t, []string{"VolumeDriver"}, m.Implements)
 		})
 	}
 
 	// An upper-case HTTPS still means TLS: plain HTTP to a TLS port fails.
-	c := testClient(t, "HTTP://"+tlsAddr, tlsconfig.Options{}, WithCallRetryBudget(0))
+	c := newClient(t, "HTTP://"+tlsAddr, tlsconfig.Options{}, plugins.WithCallRetryBudget(0))
 	err := c.Call("Plugin.Activate", nil, nil)
-	var se *StatusError
+	var se *plugins.StatusError
 	require.ErrorAs(t, err, &se, "a TLS server answers plain HTTP with 400")
 	assert.Equal(t, http.StatusBadRequest, se.StatusCode)
 }
 
 func TestSpecFileSchemeIsCaseInsensitive(t *testing.T) {
-	e := newEnv(t)
-	writeFile(t, filepath.Join(e.specs[0], "up.spec"), "TCP://192.0.2.10:8080")
-	writeFile(t, filepath.Join(e.specs[0], "mixed.json"), `{"Addr": "Https://192.0.2.10:2376"}`)
+	t.Parallel()
+	env := pluginstest.New(t)
+	env.WriteSpecFile("up.spec", "TCP://192.0.2.10:8080")
+	env.WriteSpecFile("mixed.json", `{"Addr": "Https://192.0.2.10:2376"}`)
 	for name, want := range map[string]string{"up": "TCP://192.0.2.10:8080", "mixed": "Https://192.0.2.10:2376"} {
-		p, err := e.registry().Plugin(name)
+		p, err := env.Registry().Plugin(name)
 		require.NoError(t, err, name)
 		assert.Equal(t, want, p.Addr, "the address is kept as written")
 	}

@@ -1,4 +1,4 @@
-package plugins
+package plugins_test
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,7 +13,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/internal/testkit"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -22,69 +23,77 @@ import (
 // A call returns once its answer is decoded, whatever the plugin does with
 // the rest of it; the connection is kept only if the answer was whole.
 func TestCallReturnsOnceItsAnswerIsDecoded(t *testing.T) {
+	t.Parallel()
 	answer := fmt.Sprintf(`{"Name":%q,"N":7}`, strings.Repeat("v", 4<<10)) // a few KiB, chunked
 	calls := []struct {
 		name string
-		call func(c *Client, out *echoArgs) error
+		call func(c *plugins.Client, out *echoArgs) error
 	}{
-		{"Call", func(c *Client, out *echoArgs) error { return c.Call("X.Hold", nil, out) }},
-		{"SendFile", func(c *Client, out *echoArgs) error { return c.SendFile("X.Hold", strings.NewReader("{}"), out) }},
-		{"CallContext", func(c *Client, out *echoArgs) error {
+		{"Call", func(c *plugins.Client, out *echoArgs) error { return c.Call("X.Hold", nil, out) }},
+		{"SendFile", func(c *plugins.Client, out *echoArgs) error {
+			return c.SendFile("X.Hold", strings.NewReader("{}"), out)
+		}},
+		{"CallContext", func(c *plugins.Client, out *echoArgs) error {
 			return c.CallContext(context.Background(), "X.Hold", nil, out)
 		}},
 	}
 	for _, tt := range calls {
 		t.Run(tt.name, func(t *testing.T) {
-			var conns connCounter
-			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-			serveUnix(t, sock, newFakePlugin().on("/X.Hold", testkit.HoldOpen(t, http.StatusOK, answer, 3*time.Second)).on("/X.Echo", echo), conns.track)
-			c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+			t.Parallel()
+			mux := http.NewServeMux()
+			mux.Handle("/X.Hold", testkit.HoldOpen(t, http.StatusOK, answer, 3*time.Second))
+			mux.HandleFunc("/X.Echo", testkit.Echo)
+			srv := testkit.ServeSocket(t, testkit.SocketPath(t, "p"), mux)
+			c := newClient(t, srv.Addr(), tlsconfig.Options{})
 
 			var out echoArgs
 			start := time.Now()
 			require.NoError(t, tt.call(c, &out))
 			assert.Less(t, time.Since(start), time.Second, "the call waited for the end of the answer")
 			assert.Equal(t, 7, out.N)
-			eventually(t, func() bool { return conns.closed.Load() == 1 }, "the connection of an unfinished answer is closed")
+			require.Eventually(t, func() bool { return srv.Closed() == 1 }, 5*time.Second, 5*time.Millisecond,
+				"the connection of an unfinished answer is closed")
 
 			// A whole answer keeps its connection.
 			require.NoError(t, c.Call("X.Echo", echoArgs{N: 1}, &out))
 			require.NoError(t, c.Call("X.Echo", echoArgs{N: 2}, &out))
-			assert.EqualValues(t, 2, conns.opened.Load())
+			assert.Equal(t, 2, srv.Conns())
 		})
 	}
 }
 
 // The activation handshake, too, returns once the manifest is decoded.
 func TestActivationReturnsOnceTheManifestIsDecoded(t *testing.T) {
-	e := newEnv(t)
-	serveUnix(t, e.socket("slowend"), newFakePlugin().on("/Plugin.Activate",
-		testkit.HoldOpen(t, http.StatusOK, `{"Implements": ["VolumeDriver"]}`, 3*time.Second)))
+	t.Parallel()
+	env := pluginstest.New(t)
+	env.ServeSocket("slowend").Handle("Plugin.Activate",
+		testkit.HoldOpen(t, http.StatusOK, `{"Implements": ["VolumeDriver"]}`, 3*time.Second))
 	start := time.Now()
-	p, err := e.store().Get("slowend", "VolumeDriver")
+	p, err := env.Store().Get("slowend", "VolumeDriver")
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), time.Second)
 	assert.Equal(t, []string{"VolumeDriver"}, p.Manifest.Implements)
 }
 
-// errorAnswering serves a plugin that answers every call with a 500 and
-// the body its caller sets, and returns a client of it.
-func errorAnswering(t *testing.T) (*Client, *atomic.Value) {
+// errorAnswering serves a plugin whose VolumeDriver.Remove and X.Y answer
+// a 500 with the body its caller sets, and returns a client of it.
+func errorAnswering(t *testing.T) (*plugins.Client, *atomic.Value) {
 	var body atomic.Value
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = io.WriteString(w, body.Load().(string))
-	}))
-	return testClient(t, "unix://"+sock, tlsconfig.Options{}), &body
+	})
+	p := pluginstest.New(t).ServeSocket("p").Handle("VolumeDriver.Remove", h).Handle("X.Y", h)
+	return newClient(t, p.Addr(), tlsconfig.Options{}), &body
 }
 
 // The engine's error text for JSON error answers far larger than the 64 KiB
 // kept of a raw one: their Err field when json.Unmarshal would find one,
 // else the raw text, cut at 64 KiB.
 func TestLargeJSONErrorAnswers(t *testing.T) {
+	t.Parallel()
 	trace := strings.Repeat("t", 100<<10)
-	raw := func(body string) string { return "VolumeDriver.Remove: " + body[:maxErrorMessage] }
+	raw := func(body string) string { return "VolumeDriver.Remove: " + body[:errorBound] }
 	tests := []struct {
 		name string
 		body string
@@ -107,14 +116,14 @@ func TestLargeJSONErrorAnswers(t *testing.T) {
 		{"cut short", `{"Err":"x","Trace":"` + trace, ""},
 	}
 	c, body := errorAnswering(t)
-	for _, tt := range tests {
+	for _, tt := range tests { // one plugin, one body at a time
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.want == "" {
 				tt.want = raw(tt.body)
 			}
 			body.Store(tt.body)
 			err := c.Call("VolumeDriver.Remove", nil, nil)
-			var se *StatusError
+			var se *plugins.StatusError
 			require.ErrorAs(t, err, &se)
 			assert.Equal(t, tt.want, err.Error())
 		})
@@ -124,42 +133,39 @@ func TestLargeJSONErrorAnswers(t *testing.T) {
 // A JSON error answer whose JSON is whole returns at once, even when the
 // plugin keeps the answer open: the engine would wait for its end.
 func TestErrorAnswerHeldOpenReturnsOnceItsJSONIsWhole(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, testkit.HoldOpen(t, http.StatusConflict, `{"Err":"busy"}`, 3*time.Second))
+	t.Parallel()
+	p := pluginstest.New(t).ServeSocket("p").
+		Handle("VolumeDriver.Remove", testkit.HoldOpen(t, http.StatusConflict, `{"Err":"busy"}`, 3*time.Second))
 	start := time.Now()
-	err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("VolumeDriver.Remove", nil, nil)
+	err := newClient(t, p.Addr(), tlsconfig.Options{}).Call("VolumeDriver.Remove", nil, nil)
 	assert.EqualError(t, err, "VolumeDriver.Remove: busy")
 	assert.Less(t, time.Since(start), time.Second)
 }
 
 // A 200 answer decoded into a result is bounded: over the bound, a clear
 // error naming it, at once and in bounded memory. Stream is not bounded.
+// Not parallel: it measures the heap.
 func TestDecodedAnswersAreBounded(t *testing.T) {
-	assert.GreaterOrEqual(t, DefaultMaxAnswerSize, 64<<20, "room for any real List")
-	assert.Equal(t, int64(DefaultMaxAnswerSize), newConfig[Option](nil).maxAnswer)
+	assert.GreaterOrEqual(t, plugins.DefaultMaxAnswerSize, 64<<20, "room for any real List")
 
 	const gib = 1 << 30
-	var written atomic.Int64
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		size := int64(gib)
-		if r.URL.Path == "/X.Small" {
-			size = 1 << 20
-		}
-		w.Header().Set("Content-Length", fmt.Sprint(size))
-		_, _ = io.WriteString(w, `"`)
-		chunk := []byte(strings.Repeat("e", 64<<10))
-		for n := int64(1); n < size-1; {
-			k, err := w.Write(chunk[:min(int64(len(chunk)), size-1-n)])
-			n += int64(k)
-			written.Add(int64(k))
-			if err != nil {
-				return
+	answer := func(size int64) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Length", fmt.Sprint(size))
+			_, _ = io.WriteString(w, `"`)
+			chunk := []byte(strings.Repeat("e", 64<<10))
+			for n := int64(1); n < size-1; {
+				k, err := w.Write(chunk[:min(int64(len(chunk)), size-1-n)])
+				n += int64(k)
+				if err != nil {
+					return
+				}
 			}
-		}
-		_, _ = io.WriteString(w, `"`)
-	}))
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithMaxAnswerSize(1<<20))
+			_, _ = io.WriteString(w, `"`)
+		})
+	}
+	p := pluginstest.New(t).ServeSocket("p").Handle("X.Small", answer(1<<20)).Handle("X.Huge", answer(gib))
+	c := newClient(t, p.Addr(), tlsconfig.Options{}, plugins.WithMaxAnswerSize(1<<20))
 
 	var small string
 	require.NoError(t, c.Call("X.Small", nil, &small), "an answer of exactly the bound")
@@ -175,7 +181,7 @@ func TestDecodedAnswersAreBounded(t *testing.T) {
 			var err error
 			start := time.Now()
 			grew := heapGrowth(func() { err = call(&out) })
-			var tooLarge *AnswerTooLargeError
+			var tooLarge *plugins.AnswerTooLargeError
 			require.ErrorAs(t, err, &tooLarge)
 			assert.EqualValues(t, 1<<20, tooLarge.Limit)
 			assert.ErrorContains(t, err, "X.Huge: ")
@@ -186,7 +192,6 @@ func TestDecodedAnswersAreBounded(t *testing.T) {
 	}
 
 	t.Run("Stream", func(t *testing.T) {
-		written.Store(0)
 		rc, err := c.Stream("X.Huge", nil)
 		require.NoError(t, err)
 		n, err := io.CopyN(io.Discard, rc, 8<<20)
@@ -200,18 +205,20 @@ func TestDecodedAnswersAreBounded(t *testing.T) {
 // a character or a surrogate pair: the message is the start of the
 // engine's, valid UTF-8, wherever the bound falls.
 func TestLongErrIsCutCleanly(t *testing.T) {
+	t.Parallel()
 	const unit = `données \"é\" \u00e9\ud83d\ude00 ` // escapes and multi-byte characters
 	c, body := errorAnswering(t)
 	for k := 0; k <= len(unit); k++ { // the bound falls on every byte of the unit
-		long := `"` + strings.Repeat("x", k) + strings.Repeat(unit, 5000) + `"`
+		long := `"` + strings.Repeat("x", k) + strings.Repeat(unit, 3500) + `"`
 		body.Store(`{"Err":` + long + `}`)
 		var full string
 		require.NoError(t, json.Unmarshal([]byte(long), &full))
-		var se *StatusError
+		require.Greater(t, len(full), errorBound+len(unit), "an Err past the bound")
+		var se *plugins.StatusError
 		require.ErrorAs(t, c.Call("X.Y", nil, nil), &se)
 		require.True(t, utf8.ValidString(se.Message), "offset %d", k)
 		require.True(t, strings.HasPrefix(full, se.Message), "offset %d: the start of the Err, ending %q", k, se.Message[len(se.Message)-12:])
-		require.Greater(t, len(se.Message), maxErrorMessage/2, "offset %d", k)
-		require.LessOrEqual(t, len(se.Message), maxErrorMessage, "offset %d", k)
+		require.Greater(t, len(se.Message), errorBound/2, "offset %d", k)
+		require.LessOrEqual(t, len(se.Message), errorBound, "offset %d", k)
 	}
 }

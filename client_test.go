@@ -1,4 +1,4 @@
-package plugins
+package plugins_test
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,66 +15,44 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/internal/testkit"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-type echoArgs struct {
-	Name string
-	N    int
-}
-
-// echo answers with the request body.
-func echo(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/vnd.docker.plugins.v1.1+json")
-	_, _ = io.Copy(w, r.Body)
-}
-
-// testClient returns a quiet client of addr with a fake clock.
-func testClient(t *testing.T, addr string, tlsOpts tlsconfig.Options, opts ...Option) *Client {
-	t.Helper()
-	c, err := NewClientWithOptions(addr, tlsOpts, append([]Option{WithLogger(testkit.QuietLogger()), withClock(newFakeClock())}, opts...)...)
-	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
-	return c
-}
-
 func TestCallOverEveryTransport(t *testing.T) {
-	dir := testkit.ShortDir(t)
-	pki := testkit.NewCA(t, dir)
-	h := newFakePlugin().on("/Echo.Echo", echo)
-
-	sock := filepath.Join(dir, "p.sock")
-	serveUnix(t, sock, h)
-	tcp := serveTCP(t, h)
-	tlsAddr := serveTLS(t, h, pki.ServerConfig())
-
-	mtlsAddr := serveTLS(t, h, pki.MutualConfig())
-	certFile, keyFile := pki.ClientFiles()
+	t.Parallel()
+	env := pluginstest.New(t)
+	ca := env.CA()
+	sock := env.ServeSocket("unix").Handle("Echo.Echo", echo)
+	tcp := env.ServeSpec("tcp").Handle("Echo.Echo", echo)
+	secure := env.ServeJSON("tls").Handle("Echo.Echo", echo)
+	mutual := testkit.Serve(t, tls.NewListener(testkit.ListenTCP(t), ca.MutualConfig()), echo)
+	certFile, keyFile := ca.ClientFiles()
 
 	tests := []struct {
 		name string
 		addr string
 		tls  tlsconfig.Options
 	}{
-		{"unix socket", "unix://" + sock, tlsconfig.Options{InsecureSkipVerify: true}},
-		{"tcp", "tcp://" + tcp, tlsconfig.Options{}},
-		{"http", "http://" + tcp, tlsconfig.Options{}},
-		{"https verified with the CA", "https://" + tlsAddr, tlsconfig.Options{CAFile: pki.File()}},
-		{"https with localhost as the name", "https://localhost:" + port(tlsAddr), tlsconfig.Options{CAFile: pki.File()}},
-		{"https without verification", "https://" + tlsAddr, tlsconfig.Options{InsecureSkipVerify: true}},
-		{"https with a client certificate", "https://" + mtlsAddr,
-			tlsconfig.Options{CAFile: pki.File(), CertFile: certFile, KeyFile: keyFile}},
+		{"unix socket", sock.Addr(), tlsconfig.Options{InsecureSkipVerify: true}},
+		{"tcp", tcp.Addr(), tlsconfig.Options{}},
+		{"http", "http://" + strings.TrimPrefix(tcp.Addr(), "tcp://"), tlsconfig.Options{}},
+		{"https verified with the CA", secure.Addr(), tlsconfig.Options{CAFile: ca.File()}},
+		{"https with localhost as the name", "https://localhost:" + port(secure.Addr()), tlsconfig.Options{CAFile: ca.File()}},
+		{"https without verification", secure.Addr(), tlsconfig.Options{InsecureSkipVerify: true}},
+		{"https with a client certificate", "https://" + mutual.HostPort(),
+			tlsconfig.Options{CAFile: ca.File(), CertFile: certFile, KeyFile: keyFile}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := testClient(t, tt.addr, tt.tls)
+			c := newClient(t, tt.addr, tt.tls)
 			var out echoArgs
 			require.NoError(t, c.Call("Echo.Echo", echoArgs{"hello", 42}, &out))
 			assert.Equal(t, echoArgs{"hello", 42}, out)
@@ -83,44 +60,76 @@ func TestCallOverEveryTransport(t *testing.T) {
 	}
 }
 
-func TestTLSVerificationFailuresAreNotRetried(t *testing.T) {
-	dir := testkit.ShortDir(t)
-	pki := testkit.NewCA(t, dir)
-	other := testkit.NewCA(t, testkit.ShortDir(t))
-	h := newFakePlugin().on("/Echo.Echo", echo)
-	addr := serveTLS(t, h, pki.ServerConfig())
-
-	mtlsAddr := serveTLS(t, h, pki.MutualConfig())
-
-	misnamed := pki.ServerConfig()
-	misnamed.Certificates = []tls.Certificate{pki.Issue("other.example")}
-	misnamedAddr := serveTLS(t, h, misnamed)
+// TLS failures, with the default budgets and the real clock: a clear error
+// at once, through a spec file and through a bare client, and no retry.
+func TestTLSFailuresAreReportedAtOnce(t *testing.T) {
+	t.Parallel()
+	ca := pluginstest.NewCA(t, testkit.ShortDir(t))
+	other := pluginstest.NewCA(t, testkit.ShortDir(t))
+	serve := func(cert ...tls.Certificate) string {
+		cfg := ca.ServerConfig()
+		if cert != nil {
+			cfg.Certificates = cert
+		}
+		return "https://" + testkit.Serve(t, tls.NewListener(testkit.ListenTCP(t), cfg), echo).HostPort()
+	}
+	misnamed := serve(ca.Issue("other.example"))
+	certified := serve()
 
 	tests := []struct {
 		name    string
 		addr    string
-		tls     tlsconfig.Options
+		caFile  string // none: the system's roots
 		wantErr string
 	}{
-		{"wrong CA", "https://" + addr, tlsconfig.Options{CAFile: other.File()}, "unknown authority"},
-		{"system roots", "https://" + addr, tlsconfig.Options{}, "unknown authority"},
-		{"wrong host name", "https://" + misnamedAddr, tlsconfig.Options{CAFile: pki.File()}, "x509"},
-		{"client certificate missing", "https://" + mtlsAddr, tlsconfig.Options{CAFile: pki.File()}, ""},
+		{"unknown CA", certified, other.File(), "certificate signed by unknown authority"},
+		{"system roots", certified, "", "certificate signed by unknown authority"},
+		{"wrong host name", "https://localhost:" + port(misnamed), ca.File(), "certificate is valid for other.example, not localhost"},
+		{"wrong IP address", misnamed, ca.File(), "x509"},
+		{"expired", serve(ca.Expired()), ca.File(), "certificate has expired"},
+		{"client certificate missing", "https://" + testkit.Serve(t, tls.NewListener(testkit.ListenTCP(t), ca.MutualConfig()), echo).HostPort(),
+			ca.File(), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var seen retries
-			c := testClient(t, tt.addr, tt.tls, WithRetryObserver(seen.observe))
-			err := c.Call("Echo.Echo", echoArgs{}, nil)
+			t.Parallel()
+			env := pluginstest.New(t)
+			spec := map[string]any{"Addr": tt.addr}
+			if tt.caFile != "" {
+				spec["TLSConfig"] = map[string]string{"CAFile": tt.caFile}
+			}
+			b, err := json.Marshal(spec)
+			require.NoError(t, err)
+			env.WriteSpecFile("secure.json", string(b))
+			var seen testkit.Log[plugins.RetryEvent]
+			s := plugins.NewStore(env.Registry(), plugins.WithLogger(testkit.QuietLogger()), plugins.WithRetryObserver(seen.Add))
+
+			// A retry would take the default back-off (1s) and fail the test
+			// in seconds rather than wait the budget.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			start := time.Now()
+			_, err = s.GetContext(ctx, "secure", "VolumeDriver")
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.wantErr)
+			for _, want := range []string{tt.wantErr, `"secure"`, tt.addr, "Plugin.Activate"} {
+				assert.Contains(t, err.Error(), want)
+			}
+
+			c, err := plugins.NewClientWithOptions(tt.addr, tlsconfig.Options{CAFile: tt.caFile},
+				plugins.WithLogger(testkit.QuietLogger()), plugins.WithRetryObserver(seen.Add))
+			require.NoError(t, err)
+			err = c.CallContext(ctx, "VolumeDriver.Get", nil, nil)
+			require.ErrorContains(t, err, tt.wantErr)
 			assert.Contains(t, err.Error(), tt.addr)
-			assert.Empty(t, seen.Events(), "a TLS failure is not retried")
+
+			assert.Less(t, time.Since(start), 5*time.Second, "far less than a retry budget")
+			assert.Empty(t, seen.All(), "not retried")
 		})
 	}
 }
 
 func TestNewClientRefusesBadAddresses(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ addr, wantErr string }{
 		{"", "Unknown protocol"},
 		{"localhost:8080", "Unknown protocol"},
@@ -132,21 +141,26 @@ func TestNewClientRefusesBadAddresses(t *testing.T) {
 		{"tcp://a\nb:1", "control characters"},
 	} {
 		t.Run(tt.addr, func(t *testing.T) {
-			_, err := NewClient(tt.addr, tlsconfig.Options{})
+			_, err := plugins.NewClient(tt.addr, tlsconfig.Options{})
 			require.ErrorContains(t, err, tt.wantErr)
 			assert.Contains(t, err.Error(), fmt.Sprintf("%q", tt.addr))
 		})
 	}
-	_, err := NewClient("https://127.0.0.1:1", tlsconfig.Options{CAFile: "/nonexistent/ca.pem"})
+	_, err := plugins.NewClient("https://127.0.0.1:1", tlsconfig.Options{CAFile: "/nonexistent/ca.pem"})
 	assert.ErrorContains(t, err, "TLS configuration")
 }
 
 func TestRequestOnTheWire(t *testing.T) {
-	dir := testkit.ShortDir(t)
-	p := newFakePlugin().on("/Wire.Test", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "{}") })
-	sock := filepath.Join(dir, "p.sock")
-	serveUnix(t, sock, p)
-	tcp := serveTCP(t, p)
+	t.Parallel()
+	env := pluginstest.New(t)
+	// pluginstest records requests but for their transfer encoding.
+	var encodings testkit.Log[[]string]
+	wire := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encodings.Add(r.TransferEncoding)
+		_, _ = io.WriteString(w, "{}")
+	})
+	sock := env.ServeSocket("unix").Handle("Wire.Test", wire)
+	tcp := env.ServeSpec("tcp").Handle("Wire.Test", wire)
 
 	pr, pw := io.Pipe()
 	go func() {
@@ -155,31 +169,30 @@ func TestRequestOnTheWire(t *testing.T) {
 	}()
 
 	tests := []struct {
-		name      string
-		addr      string
-		do        func(c *Client) error
-		path      string
-		query     string
-		host      string
-		body      string
-		length    int64
-		chunked   bool
-		wantNoErr bool
+		name    string
+		plugin  *pluginstest.Plugin
+		do      func(c *plugins.Client) error
+		path    string
+		query   string
+		host    string
+		body    string
+		length  int64
+		chunked bool
 	}{
 		{name: "Call with nil args sends an empty body",
-			do:   func(c *Client) error { return c.Call("Wire.Test", nil, nil) },
+			do:   func(c *plugins.Client) error { return c.Call("Wire.Test", nil, nil) },
 			path: "/Wire.Test", body: "", length: 0},
 		{name: "Call with args sends JSON and a newline",
-			do:   func(c *Client) error { return c.Call("Wire.Test", map[string]string{"Name": "v<1>"}, nil) },
+			do:   func(c *plugins.Client) error { return c.Call("Wire.Test", map[string]string{"Name": "v<1>"}, nil) },
 			path: "/Wire.Test", body: `{"Name":"v\u003c1\u003e"}` + "\n", length: int64(len(`{"Name":"v\u003c1\u003e"}` + "\n"))},
 		{name: "a leading slash is kept",
-			do:   func(c *Client) error { return c.Call("/Wire.Test", nil, nil) },
+			do:   func(c *plugins.Client) error { return c.Call("/Wire.Test", nil, nil) },
 			path: "/Wire.Test", body: "", length: 0},
 		{name: "the query string is kept",
-			do:   func(c *Client) error { return c.Call("Wire.Test?id=x&parent=y", nil, nil) },
+			do:   func(c *plugins.Client) error { return c.Call("Wire.Test?id=x&parent=y", nil, nil) },
 			path: "/Wire.Test", query: "id=x&parent=y", body: "", length: 0},
 		{name: "Stream with nil args sends null",
-			do: func(c *Client) error {
+			do: func(c *plugins.Client) error {
 				rc, err := c.Stream("Wire.Test", nil)
 				if err == nil {
 					rc.Close()
@@ -188,43 +201,46 @@ func TestRequestOnTheWire(t *testing.T) {
 			},
 			path: "/Wire.Test", body: "null\n", length: 5},
 		{name: "SendFile of a buffer has a Content-Length",
-			do:   func(c *Client) error { return c.SendFile("Wire.Test", bytes.NewBufferString("buffered"), nil) },
+			do:   func(c *plugins.Client) error { return c.SendFile("Wire.Test", bytes.NewBufferString("buffered"), nil) },
 			path: "/Wire.Test", body: "buffered", length: 8},
 		{name: "SendFile of a stream is chunked",
-			do:   func(c *Client) error { return c.SendFile("Wire.Test", pr, nil) },
+			do:   func(c *plugins.Client) error { return c.SendFile("Wire.Test", pr, nil) },
 			path: "/Wire.Test", body: "streamed", length: -1, chunked: true},
 		{name: "TCP sends the address as Host",
-			addr: "tcp://" + tcp,
-			do:   func(c *Client) error { return c.Call("Wire.Test", nil, nil) },
-			path: "/Wire.Test", host: tcp, body: "", length: 0},
+			plugin: tcp,
+			do:     func(c *plugins.Client) error { return c.Call("Wire.Test", nil, nil) },
+			path:   "/Wire.Test", host: strings.TrimPrefix(tcp.Addr(), "tcp://"), body: "", length: 0},
 	}
-	for _, tt := range tests {
+	for _, tt := range tests { // in turn: each reads the requests since the one before
 		t.Run(tt.name, func(t *testing.T) {
-			addr := tt.addr
-			if addr == "" {
-				addr = "unix://" + sock
+			p := tt.plugin
+			if p == nil {
+				p = sock
 			}
 			before := len(p.Requests())
-			require.NoError(t, tt.do(testClient(t, addr, tlsconfig.Options{})))
+			encodings.Take()
+			require.NoError(t, tt.do(newClient(t, p.Addr(), tlsconfig.Options{})))
 			reqs := p.Requests()[before:]
 			require.Len(t, reqs, 1)
 			r := reqs[0]
-			assert.Equal(t, http.MethodPost, r.Method)
+			assert.Equal(t, http.MethodPost, r.HTTPMethod)
 			assert.Equal(t, tt.path, r.Path)
 			assert.Equal(t, tt.query, r.RawQuery)
-			assert.Equal(t, []string{VersionMimetype}, r.Header.Values("Accept"))
+			assert.Equal(t, []string{plugins.VersionMimetype}, r.Header.Values("Accept"))
 			assert.Empty(t, r.Header.Values("Content-Type"), "no request Content-Type")
 			assert.Equal(t, tt.body, string(r.Body))
 			assert.Equal(t, tt.length, r.ContentLength)
+			te := encodings.Take()
+			require.Len(t, te, 1)
 			if tt.chunked {
-				assert.Equal(t, []string{"chunked"}, r.TransferEncoding)
+				assert.Equal(t, []string{"chunked"}, te[0])
 			} else {
-				assert.Empty(t, r.TransferEncoding)
+				assert.Empty(t, te[0])
 				assert.Equal(t, []string{fmt.Sprint(tt.length)}, r.Header.Values("Content-Length"))
 			}
 			host := tt.host
 			if host == "" {
-				host = dummyHost
+				host = "plugin.moby.localhost" // the engine's, over a socket
 			}
 			assert.Equal(t, host, r.Host)
 		})
@@ -232,25 +248,26 @@ func TestRequestOnTheWire(t *testing.T) {
 }
 
 func TestAnswerContentTypes(t *testing.T) {
+	t.Parallel()
 	for _, ct := range []string{"application/vnd.docker.plugins.v1.1+json", "application/json", "", "text/plain"} {
 		t.Run(ct, func(t *testing.T) {
-			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p := pluginstest.New(t).ServeSocket("p").HandleFunc("X.Y", func(w http.ResponseWriter, r *http.Request) {
 				if ct == "" {
 					w.Header()["Content-Type"] = nil // no sniffing either
 				} else {
 					w.Header().Set("Content-Type", ct)
 				}
 				_, _ = io.WriteString(w, `{"Name":"ok","N":1}`)
-			}))
+			})
 			var out echoArgs
-			require.NoError(t, testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("X.Y", nil, &out))
+			require.NoError(t, newClient(t, p.Addr(), tlsconfig.Options{}).Call("X.Y", nil, &out))
 			assert.Equal(t, echoArgs{"ok", 1}, out)
 		})
 	}
 }
 
 func TestErrorAnswers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		status   int
@@ -269,28 +286,25 @@ func TestErrorAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var calls atomic.Int32
-			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				calls.Add(1)
+			p := pluginstest.New(t).ServeSocket("p").HandleFunc("Volume.Remove", func(w http.ResponseWriter, r *http.Request) {
 				if tt.status == http.StatusFound {
 					w.Header().Set("Location", "/Elsewhere")
 				}
 				w.WriteHeader(tt.status)
 				_, _ = io.WriteString(w, tt.body)
-			}))
-			c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+			})
+			c := newClient(t, p.Addr(), tlsconfig.Options{})
 
 			err := c.Call("Volume.Remove", map[string]string{"Name": "v"}, nil)
 			require.Error(t, err)
 			assert.Equal(t, tt.wantErr, err.Error(), "the engine's error text")
-			var se *StatusError
+			var se *plugins.StatusError
 			require.ErrorAs(t, err, &se)
 			assert.Equal(t, tt.status, se.StatusCode)
 			assert.Equal(t, "Volume.Remove", se.Method)
-			assert.Equal(t, tt.notFound, IsNotFound(err))
-			assert.Equal(t, tt.notFound, IsNotFound(fmt.Errorf("wrapped: %w", err)), "IsNotFound sees through wrapping")
-			assert.EqualValues(t, 1, calls.Load(), "an error answer is not retried")
+			assert.Equal(t, tt.notFound, plugins.IsNotFound(err))
+			assert.Equal(t, tt.notFound, plugins.IsNotFound(fmt.Errorf("wrapped: %w", err)), "IsNotFound sees through wrapping")
+			assert.Len(t, p.Requests(), 1, "an error answer is not retried")
 
 			_, err = c.Stream("Volume.Remove", nil)
 			assert.Equal(t, tt.wantErr, err.Error())
@@ -298,23 +312,21 @@ func TestErrorAnswers(t *testing.T) {
 			assert.Equal(t, tt.wantErr, err.Error())
 		})
 	}
-	assert.False(t, IsNotFound(nil))
-	assert.False(t, IsNotFound(errors.New("404")))
+	assert.False(t, plugins.IsNotFound(nil))
+	assert.False(t, plugins.IsNotFound(errors.New("404")))
 }
 
 func TestErrInsideSuccessfulAnswerIsTheCallersToRead(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, `{"Err":"no such volume"}`)
-	}))
+	t.Parallel()
+	p := pluginstest.New(t).ServeSocket("p").Handle("VolumeDriver.Get", pluginstest.Reply(map[string]string{"Err": "no such volume"}))
 	var out struct{ Err string }
-	require.NoError(t, testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("VolumeDriver.Get", nil, &out))
+	require.NoError(t, newClient(t, p.Addr(), tlsconfig.Options{}).Call("VolumeDriver.Get", nil, &out))
 	assert.Equal(t, "no such volume", out.Err)
 }
 
 func TestHugeErrorBodyIsTruncated(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	p := pluginstest.New(t).ServeSocket("p").HandleFunc("X.Y", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		chunk := bytes.Repeat([]byte("e"), 1<<16)
 		for i := 0; i < 1<<10; i++ { // 64 MiB, more than anyone should read
@@ -322,125 +334,51 @@ func TestHugeErrorBodyIsTruncated(t *testing.T) {
 				return
 			}
 		}
-	}))
-	err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("X.Y", nil, nil)
-	var se *StatusError
+	})
+	err := newClient(t, p.Addr(), tlsconfig.Options{}).Call("X.Y", nil, nil)
+	var se *plugins.StatusError
 	require.ErrorAs(t, err, &se)
-	assert.Len(t, se.Message, maxErrorMessage)
+	assert.Len(t, se.Message, errorBound)
 }
 
 func TestUndecodableAnswer(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	t.Parallel()
+	p := pluginstest.New(t).ServeSocket("p").HandleFunc("X.Y", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"Name": `)
-	}))
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+	})
+	c := newClient(t, p.Addr(), tlsconfig.Options{})
 	var out echoArgs
 	err := c.Call("X.Y", nil, &out)
 	require.ErrorContains(t, err, "decoding the answer")
 	assert.ErrorContains(t, err, "X.Y")
-	assert.ErrorContains(t, err, sock)
+	assert.ErrorContains(t, err, p.Source())
 	assert.NoError(t, c.Call("X.Y", nil, nil), "nothing is decoded without a result")
 }
 
 func TestDefaultBackoffSchedule(t *testing.T) {
+	t.Parallel()
 	var got []time.Duration
 	for n := 1; n <= 8; n++ {
-		got = append(got, DefaultBackoff(n))
+		got = append(got, plugins.DefaultBackoff(n))
 	}
 	s := time.Second
 	assert.Equal(t, []time.Duration{1 * s, 2 * s, 4 * s, 8 * s, 16 * s, 30 * s, 30 * s, 30 * s}, got)
-	assert.Equal(t, 3*time.Millisecond, ExponentialBackoff(time.Millisecond, 3*time.Millisecond)(5))
-}
-
-func TestRetryBudget(t *testing.T) {
-	s := time.Second
-	tests := []struct {
-		name      string
-		budget    time.Duration
-		wantWaits []time.Duration
-	}{
-		// The engine's rule: give up once the next wait would end 30s or
-		// more after the first attempt, so 1+2+4+8 = 15s, and 15+16 >= 30.
-		{"default", DefaultRetryBudget, []time.Duration{1 * s, 2 * s, 4 * s, 8 * s}},
-		{"two minutes", 2 * time.Minute, []time.Duration{1 * s, 2 * s, 4 * s, 8 * s, 16 * s, 30 * s, 30 * s}},
-		{"no retries", 0, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			sock := filepath.Join(testkit.ShortDir(t), "stale.sock")
-			var seen retries
-			clk := newFakeClock()
-			c, err := NewClientWithOptions("unix://"+sock, tlsconfig.Options{},
-				WithLogger(testkit.QuietLogger()), withClock(clk), WithRetryObserver(seen.observe), WithCallRetryBudget(tt.budget))
-			require.NoError(t, err)
-
-			err = c.Call("VolumeDriver.Create", nil, nil)
-			require.Error(t, err)
-			assert.ErrorIs(t, err, syscall.ENOENT, "the last cause is kept")
-			assert.Contains(t, err.Error(), sock)
-			assert.Contains(t, err.Error(), "VolumeDriver.Create")
-			assert.Equal(t, tt.wantWaits, clk.Sleeps())
-			assert.Equal(t, tt.wantWaits, seen.Waits())
-			if len(tt.wantWaits) > 0 {
-				assert.Contains(t, err.Error(), fmt.Sprintf("gave up after %d attempts", len(tt.wantWaits)+1))
-			}
-			for i, ev := range seen.Events() {
-				assert.Equal(t, i+1, ev.Attempt)
-				assert.Equal(t, "VolumeDriver.Create", ev.Method)
-				assert.Equal(t, "unix://"+sock, ev.Addr)
-				assert.ErrorIs(t, ev.Err, syscall.ENOENT)
-			}
-		})
-	}
-}
-
-func TestRetryUntilThePluginListens(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "late.sock")
-	p := newFakePlugin().on("/Echo.Echo", echo)
-	clk := newFakeClock()
-	clk.onSleep = func(n int) {
-		if n == 3 { // the plugin comes up during the third wait
-			serveUnix(t, sock, p)
-		}
-	}
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{}, withClock(clk))
-	var out echoArgs
-	require.NoError(t, c.Call("Echo.Echo", echoArgs{"late", 3}, &out))
-	assert.Equal(t, echoArgs{"late", 3}, out)
-	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}, clk.Sleeps())
-	assert.Len(t, p.Requests(), 1)
-}
-
-// dropFirst serves h, but for the first n requests reads the whole request
-// and then drops the connection without answering.
-func dropFirst(n int32, h http.Handler) (http.Handler, *atomic.Int32) {
-	var seen atomic.Int32
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if seen.Add(1) <= n {
-			_, _ = io.Copy(io.Discard, r.Body)
-			conn, _, err := http.NewResponseController(w).Hijack()
-			if err == nil {
-				conn.Close()
-			}
-			return
-		}
-		h.ServeHTTP(w, r)
-	}), &seen
+	assert.Equal(t, 3*time.Millisecond, plugins.ExponentialBackoff(time.Millisecond, 3*time.Millisecond)(5))
 }
 
 func TestRetryResendsTheWholeBody(t *testing.T) {
+	t.Parallel()
 	payload := strings.Repeat("0123456789", 10_000)
 	bodies := []struct {
 		name string
-		call func(c *Client) (string, error)
+		call func(t *testing.T, c *plugins.Client) (string, error)
 	}{
-		{"Call", func(c *Client) (string, error) {
+		{"Call", func(_ *testing.T, c *plugins.Client) (string, error) {
 			var out string
 			err := c.Call("Echo.Echo", payload, &out)
 			return out, err
 		}},
-		{"Stream", func(c *Client) (string, error) {
+		{"Stream", func(_ *testing.T, c *plugins.Client) (string, error) {
 			rc, err := c.Stream("Echo.Echo", payload)
 			if err != nil {
 				return "", err
@@ -450,13 +388,13 @@ func TestRetryResendsTheWholeBody(t *testing.T) {
 			err = json.NewDecoder(rc).Decode(&out)
 			return out, err
 		}},
-		{"SendFile of a buffer", func(c *Client) (string, error) {
+		{"SendFile of a buffer", func(_ *testing.T, c *plugins.Client) (string, error) {
 			var out string
 			b, _ := json.Marshal(payload)
 			err := c.SendFile("Echo.Echo", bytes.NewBuffer(b), &out)
 			return out, err
 		}},
-		{"SendFile of a seeker", func(c *Client) (string, error) {
+		{"SendFile of a seeker", func(t *testing.T, c *plugins.Client) (string, error) {
 			var out string
 			b, _ := json.Marshal(payload)
 			f := filepath.Join(testkit.ShortDir(t), "body")
@@ -469,33 +407,31 @@ func TestRetryResendsTheWholeBody(t *testing.T) {
 	}
 	for _, tt := range bodies {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newFakePlugin().on("/Echo.Echo", echo)
-			h, seen := dropFirst(2, p)
-			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-			serveUnix(t, sock, h)
-			var retried retries
-			c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithRetryObserver(retried.observe))
+			t.Parallel()
+			// The plugin reads the first two requests whole, then hangs up.
+			p := pluginstest.New(t).ServeSocket("p").Handle("Echo.Echo", echo).
+				Inject(pluginstest.Fault{Method: "Echo.Echo", Times: 2, Drop: true})
+			var retried testkit.Log[plugins.RetryEvent]
+			c := newClient(t, p.Addr(), tlsconfig.Options{}, plugins.WithRetryObserver(retried.Add))
 
-			out, err := tt.call(c)
+			out, err := tt.call(t, c)
 			require.NoError(t, err)
 			assert.Equal(t, payload, out)
-			assert.EqualValues(t, 3, seen.Load())
-			assert.Len(t, retried.Events(), 2)
 			reqs := p.Requests()
-			require.Len(t, reqs, 1, "the plugin answers once")
+			require.Len(t, reqs, 3, "two dropped, one answered")
+			assert.Len(t, retried.All(), 2)
 			var got string
-			require.NoError(t, json.Unmarshal(reqs[0].Body, &got))
+			require.NoError(t, json.Unmarshal(reqs[2].Body, &got))
 			assert.Equal(t, payload, got, "the final attempt carries the whole body")
 		})
 	}
 }
 
 func TestSendFileDoesNotResendAPartlySentStream(t *testing.T) {
-	p := newFakePlugin().on("/Echo.Echo", echo)
-	h, seen := dropFirst(1, p)
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, h)
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+	t.Parallel()
+	p := pluginstest.New(t).ServeSocket("p").Handle("Echo.Echo", echo).
+		Inject(pluginstest.Fault{Method: "Echo.Echo", Times: 1, Drop: true})
+	c := newClient(t, p.Addr(), tlsconfig.Options{})
 
 	pr, pw := io.Pipe()
 	go func() {
@@ -505,20 +441,18 @@ func TestSendFileDoesNotResendAPartlySentStream(t *testing.T) {
 	err := c.SendFile("Echo.Echo", pr, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "cannot be rewound")
-	assert.EqualValues(t, 1, seen.Load(), "nothing is resent")
-	assert.Empty(t, p.Requests())
+	assert.Len(t, p.Requests(), 1, "nothing is resent")
 }
 
 func TestSendFileRetriesAStreamNotYetRead(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "late.sock")
-	p := newFakePlugin().on("/Echo.Echo", echo)
-	clk := newFakeClock()
-	clk.onSleep = func(n int) {
-		if n == 1 {
-			serveUnix(t, sock, p)
+	t.Parallel()
+	p := pluginstest.New(t).ServeSocketLater("late").Handle("Echo.Echo", echo)
+	// The plugin comes up as the first retry is announced: during its wait.
+	c := newClient(t, p.Addr(), tlsconfig.Options{}, plugins.WithRetryObserver(func(ev plugins.RetryEvent) {
+		if ev.Attempt == 1 {
+			assert.NoError(t, p.Start())
 		}
-	}
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{}, withClock(clk))
+	}))
 	pr, pw := io.Pipe()
 	go func() {
 		_, _ = io.WriteString(pw, `"streamed"`)
@@ -530,9 +464,9 @@ func TestSendFileRetriesAStreamNotYetRead(t *testing.T) {
 }
 
 func TestSendFileClosesTheReaderAndDrainsABuffer(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, newFakePlugin().on("/Echo.Echo", echo))
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+	t.Parallel()
+	p := pluginstest.New(t).ServeSocket("p").Handle("Echo.Echo", echo)
+	c := newClient(t, p.Addr(), tlsconfig.Options{})
 
 	rc := &closeRecorder{Reader: strings.NewReader(`"x"`)}
 	require.NoError(t, c.SendFile("Echo.Echo", rc, nil))
@@ -556,28 +490,32 @@ func (c *closeRecorder) Close() error {
 }
 
 func TestMalformedAnswerIsNotRetried(t *testing.T) {
-	raw := testkit.ServeRawSocket(t, testkit.SocketPath(t, "p"), testkit.Answer("this is not HTTP\r\n\r\n", false))
-	var seen retries
-	c := testClient(t, raw.Addr(), tlsconfig.Options{}, WithRetryObserver(seen.observe))
+	t.Parallel()
+	raw := pluginstest.New(t).ServeRaw("p", pluginstest.RawAnswer("this is not HTTP\r\n\r\n", false))
+	var seen testkit.Log[plugins.RetryEvent]
+	c := newClient(t, raw.Addr(), tlsconfig.Options{}, plugins.WithRetryObserver(seen.Add))
 	require.Error(t, c.Call("X.Y", nil, nil))
-	assert.Empty(t, seen.Events())
-	assert.EqualValues(t, 1, raw.Conns())
+	assert.Empty(t, seen.All())
+	assert.Equal(t, 1, raw.Conns())
 }
 
 func TestTimeouts(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "hung.sock")
-	testkit.ServeRawSocket(t, sock, testkit.Hang)
+	t.Parallel()
+	env := pluginstest.New(t)
+	hung := env.ServeRaw("hung", pluginstest.RawFunc(testkit.Hang)).Addr()
 
 	t.Run("WithRequestTimeout", func(t *testing.T) {
-		c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+		t.Parallel()
+		c := newClient(t, hung, tlsconfig.Options{})
 		start := time.Now()
-		err := c.CallWithOptions("X.Y", nil, nil, WithRequestTimeout(100*time.Millisecond))
+		err := c.CallWithOptions("X.Y", nil, nil, plugins.WithRequestTimeout(50*time.Millisecond))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.Less(t, time.Since(start), 5*time.Second)
 		assert.ErrorContains(t, err, "X.Y")
 	})
 	t.Run("NewClientWithTimeout", func(t *testing.T) {
-		c, err := NewClientWithTimeout("unix://"+sock, tlsconfig.Options{}, 100*time.Millisecond)
+		t.Parallel()
+		c, err := plugins.NewClientWithTimeout(hung, tlsconfig.Options{}, 50*time.Millisecond)
 		require.NoError(t, err)
 		start := time.Now()
 		require.ErrorIs(t, c.Call("X.Y", nil, nil), context.DeadlineExceeded)
@@ -587,37 +525,39 @@ func TestTimeouts(t *testing.T) {
 		assert.Less(t, time.Since(start), 5*time.Second)
 	})
 	t.Run("a request timeout bounds the retries too", func(t *testing.T) {
+		t.Parallel()
 		stale := filepath.Join(testkit.ShortDir(t), "stale.sock")
-		c, err := NewClientWithOptions("unix://"+stale, tlsconfig.Options{}, WithLogger(testkit.QuietLogger()))
+		c, err := plugins.NewClientWithOptions("unix://"+stale, tlsconfig.Options{}, plugins.WithLogger(testkit.QuietLogger()))
 		require.NoError(t, err)
 		start := time.Now()
-		err = c.CallWithOptions("X.Y", nil, nil, WithRequestTimeout(300*time.Millisecond))
+		err = c.CallWithOptions("X.Y", nil, nil, plugins.WithRequestTimeout(300*time.Millisecond))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.ErrorIs(t, err, syscall.ENOENT, "and says what it was waiting for")
+		assert.ErrorIs(t, err, os.ErrNotExist, "and says what it was waiting for")
 		assert.Less(t, time.Since(start), 5*time.Second)
 	})
 }
 
 func TestContextCancellation(t *testing.T) {
+	t.Parallel()
 	t.Run("during a back-off wait", func(t *testing.T) {
+		t.Parallel()
 		stale := filepath.Join(testkit.ShortDir(t), "stale.sock")
 		ctx, cancel := context.WithCancel(context.Background())
-		c, err := NewClientWithOptions("unix://"+stale, tlsconfig.Options{}, WithLogger(testkit.QuietLogger()),
-			WithBackoff(func(int) time.Duration { return time.Hour }), WithCallRetryBudget(2*time.Hour),
-			WithRetryObserver(func(RetryEvent) { cancel() }))
-		require.NoError(t, err)
+		c := newClient(t, "unix://"+stale, tlsconfig.Options{},
+			plugins.WithBackoff(func(int) time.Duration { return time.Hour }), plugins.WithCallRetryBudget(2*time.Hour),
+			plugins.WithRetryObserver(func(plugins.RetryEvent) { cancel() }))
 		start := time.Now()
-		err = c.CallContext(ctx, "X.Y", nil, nil)
+		err := c.CallContext(ctx, "X.Y", nil, nil)
 		require.ErrorIs(t, err, context.Canceled)
 		assert.Less(t, time.Since(start), 5*time.Second)
 	})
 	t.Run("while waiting for the answer", func(t *testing.T) {
-		sock := filepath.Join(testkit.ShortDir(t), "hung.sock")
-		n := testkit.ServeRawSocket(t, sock, testkit.Hang)
-		c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+		t.Parallel()
+		hung := pluginstest.New(t).ServeRaw("hung", pluginstest.RawFunc(testkit.Hang))
+		c := newClient(t, hung.Addr(), tlsconfig.Options{})
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
-			for n.Requests() == 0 {
+			for hung.Requests() == 0 {
 				time.Sleep(time.Millisecond)
 			}
 			cancel()
@@ -625,18 +565,13 @@ func TestContextCancellation(t *testing.T) {
 		require.ErrorIs(t, c.CallContext(ctx, "X.Y", nil, nil), context.Canceled)
 	})
 	t.Run("in the middle of the answer", func(t *testing.T) {
-		stop := make(chan struct{})
-		sock := filepath.Join(testkit.ShortDir(t), "slow.sock")
-		serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Parallel()
+		p := pluginstest.New(t).ServeSocket("slow").HandleFunc("X.Y", func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, `{"Name": "partial`)
 			w.(http.Flusher).Flush()
-			select {
-			case <-stop:
-			case <-r.Context().Done():
-			}
-		}))
-		t.Cleanup(func() { close(stop) })
-		c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+			<-r.Context().Done() // the client hangs up, or the plugin stops
+		})
+		c := newClient(t, p.Addr(), tlsconfig.Options{})
 
 		ctx, cancel := context.WithCancel(context.Background())
 		rc, err := c.StreamContext(ctx, "X.Y", nil)
@@ -656,21 +591,22 @@ func TestContextCancellation(t *testing.T) {
 		require.ErrorIs(t, c.CallContext(ctx, "X.Y", nil, &out), context.Canceled)
 	})
 	t.Run("already cancelled", func(t *testing.T) {
+		t.Parallel()
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		c := testClient(t, "unix:///nonexistent/p.sock", tlsconfig.Options{})
+		c := newClient(t, "unix:///nonexistent/p.sock", tlsconfig.Options{})
 		require.ErrorIs(t, c.CallContext(ctx, "X.Y", nil, nil), context.Canceled)
 		require.ErrorIs(t, c.SendFileContext(ctx, "X.Y", strings.NewReader("x"), nil), context.Canceled)
 	})
 }
 
 func TestStream(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
+	t.Parallel()
 	payload := strings.Repeat("stream ", 100_000)
-	serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p := pluginstest.New(t).ServeSocket("p").HandleFunc("Logs.Read", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, payload)
-	}))
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+	})
+	c := newClient(t, p.Addr(), tlsconfig.Options{})
 
 	rc, err := c.Stream("Logs.Read", nil)
 	require.NoError(t, err)
@@ -691,28 +627,21 @@ func TestStream(t *testing.T) {
 }
 
 func TestConnectionsAreKeptAlive(t *testing.T) {
-	var conns atomic.Int32
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, newFakePlugin().on("/Echo.Echo", echo), func(s *http.Server) {
-		s.ConnState = func(_ net.Conn, s http.ConnState) {
-			if s == http.StateNew {
-				conns.Add(1)
-			}
-		}
-	})
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+	t.Parallel()
+	srv := testkit.ServeSocket(t, testkit.SocketPath(t, "p"), echo)
+	c := newClient(t, srv.Addr(), tlsconfig.Options{})
 	for i := 0; i < 50; i++ {
 		var out echoArgs
 		require.NoError(t, c.Call("Echo.Echo", echoArgs{N: i}, &out))
 		require.Equal(t, i, out.N)
 	}
-	assert.EqualValues(t, 1, conns.Load(), "serial calls share one connection")
+	assert.Equal(t, 1, srv.Conns(), "serial calls share one connection")
 }
 
 func TestConcurrentCalls(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, newFakePlugin().on("/Echo.Echo", echo))
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+	t.Parallel()
+	p := pluginstest.New(t).ServeSocket("p").Handle("Echo.Echo", echo)
+	c := newClient(t, p.Addr(), tlsconfig.Options{})
 	var wg sync.WaitGroup
 	for i := 0; i < 32; i++ {
 		wg.Add(1)
@@ -728,13 +657,9 @@ func TestConcurrentCalls(t *testing.T) {
 	wg.Wait()
 }
 
-func port(hostport string) string {
-	_, p, _ := net.SplitHostPort(hostport)
-	return p
-}
-
 func TestArgumentsThatCannotBeEncoded(t *testing.T) {
-	c := testClient(t, "unix:///nonexistent/p.sock", tlsconfig.Options{})
+	t.Parallel()
+	c := newClient(t, "unix:///nonexistent/p.sock", tlsconfig.Options{})
 	err := c.Call("X.Y", make(chan int), nil)
 	require.ErrorContains(t, err, "encoding arguments")
 	assert.ErrorContains(t, err, "X.Y")
@@ -743,28 +668,61 @@ func TestArgumentsThatCannotBeEncoded(t *testing.T) {
 }
 
 func TestNamedPipesOutsideWindows(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("named pipes work on Windows")
 	}
-	var seen retries
-	c := testClient(t, "npipe:////./pipe/myplugin", tlsconfig.Options{}, WithRetryObserver(seen.observe))
+	var seen testkit.Log[plugins.RetryEvent]
+	c := newClient(t, "npipe:////./pipe/myplugin", tlsconfig.Options{}, plugins.WithRetryObserver(seen.Add))
 	err := c.Call("X.Y", nil, nil)
 	require.ErrorContains(t, err, "only supported on Windows")
-	assert.Empty(t, seen.Events(), "not retried")
+	assert.Empty(t, seen.All(), "not retried")
 }
 
-func TestNoRetryPastTheDeadline(t *testing.T) {
-	stale := filepath.Join(testkit.ShortDir(t), "stale.sock")
-	var seen retries
-	clk := newFakeClock()
-	c := testClient(t, "unix://"+stale, tlsconfig.Options{}, withClock(clk), WithRetryObserver(seen.observe))
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
-	defer cancel()
-	err := c.CallContext(ctx, "X.Y", nil, nil)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.ErrorIs(t, err, syscall.ENOENT, "the last cause is kept")
-	// The first wait (1s) fits before the deadline, the second (2s) does not:
-	// one retry, and no wait for an attempt that could not happen.
-	assert.Equal(t, []time.Duration{time.Second}, seen.Waits())
-	assert.Equal(t, []time.Duration{time.Second}, clk.Sleeps(), "the clock's time, not the real one, decides")
+func TestCallRaw(t *testing.T) {
+	t.Parallel()
+	env := pluginstest.New(t)
+	fp := env.ServeSocket("p", "X").
+		HandleFunc("X.Echo", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			body, _ := io.ReadAll(r.Body)
+			_, _ = w.Write(append([]byte("got:"), body...))
+		}).
+		Handle("X.Fail", pluginstest.ReplyError(http.StatusConflict, "in use")).
+		Inject(pluginstest.Fault{Method: "X.Echo", Times: 1, Drop: true})
+	p, err := env.Store().Get("p", "X")
+	require.NoError(t, err)
+
+	tests := []struct {
+		name   string
+		method string
+		body   []byte
+		want   string
+		err    string
+		status int
+	}{
+		{name: "body sent as is, answer undecoded, retried after a drop", method: "X.Echo", body: []byte(`{"a": 1}`), want: `got:{"a": 1}`},
+		{name: "nil body is empty", method: "X.Echo", want: "got:"},
+		{name: "not JSON", method: "X.Echo", body: []byte("plain"), want: "got:plain"},
+		{name: "error answer", method: "X.Fail", err: "X.Fail: in use", status: http.StatusConflict},
+		{name: "missing method", method: "X.Missing", status: http.StatusNotFound, err: "X.Missing: 404 page not found\n"},
+	}
+	for _, tt := range tests { // in order: the first call meets the fault
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := p.Client.CallRaw(context.Background(), tt.method, tt.body)
+			if tt.err != "" {
+				require.EqualError(t, err, tt.err)
+				var se *plugins.StatusError
+				require.ErrorAs(t, err, &se)
+				assert.Equal(t, tt.status, se.StatusCode)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, string(got))
+		})
+	}
+	echoes := fp.Calls("X.Echo")
+	require.Len(t, echoes, 4, "the dropped call was resent")
+	assert.Equal(t, echoes[0].Body, echoes[1].Body, "a retry resends the whole body")
+	assert.EqualValues(t, 0, echoes[2].ContentLength, "a nil body is empty, not null")
 }

@@ -1,195 +1,191 @@
-package plugins
+package plugins_test
 
 import (
-	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/internal/testkit"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// listenSocket creates a UNIX socket file at path (nothing answers on it).
-func listenSocket(t *testing.T, path string) {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	l, err := net.Listen("unix", path)
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
+// layout is a plugin environment with a second spec directory, searched
+// after its own as the engine searches /usr/lib/docker/plugins after
+// /etc/docker/plugins.
+type layout struct {
+	*pluginstest.Env
+	lib string
 }
 
-// staleSocket leaves a socket file at path that nothing listens on, as a
-// crashed plugin does.
-func staleSocket(t *testing.T, path string) {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	require.NoError(t, err)
-	l.SetUnlinkOnClose(false)
-	require.NoError(t, l.Close())
+func newLayout(t *testing.T) layout {
+	return layout{Env: pluginstest.New(t), lib: filepath.Join(testkit.ShortDir(t), "lib")}
 }
+
+func (l layout) registry() *plugins.LocalRegistry {
+	return plugins.NewLocalRegistry(plugins.WithSocketsDir(l.SocketsDir()), plugins.WithSpecsDirs(l.SpecsDir(), l.lib),
+		plugins.WithLogger(testkit.QuietLogger()))
+}
+
+func (l layout) socket(name string) string { return filepath.Join(l.SocketsDir(), name+".sock") }
 
 func TestLookupLayouts(t *testing.T) {
+	t.Parallel()
 	insecure := tlsconfig.Options{InsecureSkipVerify: true}
 	type want struct {
 		addr   string
 		tls    tlsconfig.Options
-		source string // relative to the env root
+		source string
 	}
 	tests := []struct {
 		name  string
-		setup func(t *testing.T, e env)
-		want  func(e env) want
+		setup func(t *testing.T, l layout)
+		want  func(l layout) want
 	}{
 		{
 			name:  "socket",
-			setup: func(t *testing.T, e env) { listenSocket(t, e.socket("p")) },
-			want:  func(e env) want { return want{"unix://" + e.socket("p"), insecure, e.socket("p")} },
+			setup: func(t *testing.T, l layout) { testkit.ListenUnix(t, l.socket("p")) },
+			want:  func(l layout) want { return want{"unix://" + l.socket("p"), insecure, l.socket("p")} },
 		},
 		{
 			name:  "socket in subdirectory",
-			setup: func(t *testing.T, e env) { listenSocket(t, filepath.Join(e.sockets, "p", "p.sock")) },
-			want: func(e env) want {
-				p := filepath.Join(e.sockets, "p", "p.sock")
+			setup: func(t *testing.T, l layout) { testkit.ListenUnix(t, filepath.Join(l.SocketsDir(), "p", "p.sock")) },
+			want: func(l layout) want {
+				p := filepath.Join(l.SocketsDir(), "p", "p.sock")
 				return want{"unix://" + p, insecure, p}
 			},
 		},
 		{
 			name:  "spec file",
-			setup: func(t *testing.T, e env) { writeFile(t, filepath.Join(e.specs[0], "p.spec"), "tcp://127.0.0.1:8080") },
-			want: func(e env) want {
-				return want{"tcp://127.0.0.1:8080", insecure, filepath.Join(e.specs[0], "p.spec")}
+			setup: func(t *testing.T, l layout) { l.WriteSpecFile("p.spec", "tcp://127.0.0.1:8080") },
+			want: func(l layout) want {
+				return want{"tcp://127.0.0.1:8080", insecure, filepath.Join(l.SpecsDir(), "p.spec")}
 			},
 		},
 		{
-			name: "spec file with surrounding white space",
-			setup: func(t *testing.T, e env) {
-				writeFile(t, filepath.Join(e.specs[0], "p.spec"), "\n\t  tcp://127.0.0.1:8080 \r\n\n")
-			},
-			want: func(e env) want {
-				return want{"tcp://127.0.0.1:8080", insecure, filepath.Join(e.specs[0], "p.spec")}
+			name:  "spec file with surrounding white space",
+			setup: func(t *testing.T, l layout) { l.WriteSpecFile("p.spec", "\n\t  tcp://127.0.0.1:8080 \r\n\n") },
+			want: func(l layout) want {
+				return want{"tcp://127.0.0.1:8080", insecure, filepath.Join(l.SpecsDir(), "p.spec")}
 			},
 		},
 		{
 			name:  "spec file in subdirectory",
-			setup: func(t *testing.T, e env) { writeFile(t, filepath.Join(e.specs[0], "p", "p.spec"), "unix:///x/p.sock") },
-			want: func(e env) want {
-				return want{"unix:///x/p.sock", insecure, filepath.Join(e.specs[0], "p", "p.spec")}
+			setup: func(t *testing.T, l layout) { l.WriteSpecFile("p/p.spec", "unix:///x/p.sock") },
+			want: func(l layout) want {
+				return want{"unix:///x/p.sock", insecure, filepath.Join(l.SpecsDir(), "p", "p.spec")}
 			},
 		},
 		{
 			name: "json file: name from the file, TLS given without CA skips verification",
-			setup: func(t *testing.T, e env) {
-				writeFile(t, filepath.Join(e.specs[0], "p.json"),
+			setup: func(t *testing.T, l layout) {
+				l.WriteSpecFile("p.json",
 					`{"Name": "other", "Addr": "https://127.0.0.1:9443", "TLSConfig": {"CertFile": "/c.pem", "KeyFile": "/k.pem"}}`)
 			},
-			want: func(e env) want {
+			want: func(l layout) want {
 				return want{"https://127.0.0.1:9443",
 					tlsconfig.Options{CertFile: "/c.pem", KeyFile: "/k.pem", InsecureSkipVerify: true},
-					filepath.Join(e.specs[0], "p.json")}
+					filepath.Join(l.SpecsDir(), "p.json")}
 			},
 		},
 		{
 			name: "json file with CA keeps verification",
-			setup: func(t *testing.T, e env) {
-				writeFile(t, filepath.Join(e.specs[0], "p.json"),
-					`{"Addr": "https://127.0.0.1:9443", "TLSConfig": {"CAFile": "/ca.pem"}}`)
+			setup: func(t *testing.T, l layout) {
+				l.WriteSpecFile("p.json", `{"Addr": "https://127.0.0.1:9443", "TLSConfig": {"CAFile": "/ca.pem"}}`)
 			},
-			want: func(e env) want {
-				return want{"https://127.0.0.1:9443", tlsconfig.Options{CAFile: "/ca.pem"}, filepath.Join(e.specs[0], "p.json")}
+			want: func(l layout) want {
+				return want{"https://127.0.0.1:9443", tlsconfig.Options{CAFile: "/ca.pem"}, filepath.Join(l.SpecsDir(), "p.json")}
 			},
 		},
 		{
 			name: "json file without TLSConfig verifies with the system roots",
-			setup: func(t *testing.T, e env) {
-				writeFile(t, filepath.Join(e.specs[0], "p", "p.json"), `{"Addr": "https://127.0.0.1:9443", "Unknown": [1]}`)
+			setup: func(t *testing.T, l layout) {
+				l.WriteSpecFile("p/p.json", `{"Addr": "https://127.0.0.1:9443", "Unknown": [1]}`)
 			},
-			want: func(e env) want {
-				return want{"https://127.0.0.1:9443", tlsconfig.Options{}, filepath.Join(e.specs[0], "p", "p.json")}
+			want: func(l layout) want {
+				return want{"https://127.0.0.1:9443", tlsconfig.Options{}, filepath.Join(l.SpecsDir(), "p", "p.json")}
 			},
 		},
 		{
 			name:  "second spec directory",
-			setup: func(t *testing.T, e env) { writeFile(t, filepath.Join(e.specs[1], "p.spec"), "tcp://127.0.0.1:2") },
-			want: func(e env) want {
-				return want{"tcp://127.0.0.1:2", insecure, filepath.Join(e.specs[1], "p.spec")}
+			setup: func(t *testing.T, l layout) { writeFile(t, filepath.Join(l.lib, "p.spec"), "tcp://127.0.0.1:2") },
+			want: func(l layout) want {
+				return want{"tcp://127.0.0.1:2", insecure, filepath.Join(l.lib, "p.spec")}
 			},
 		},
 		{
 			name: "socket wins over spec file",
-			setup: func(t *testing.T, e env) {
-				writeFile(t, filepath.Join(e.specs[0], "p.spec"), "tcp://127.0.0.1:1")
-				listenSocket(t, filepath.Join(e.sockets, "p", "p.sock"))
+			setup: func(t *testing.T, l layout) {
+				l.WriteSpecFile("p.spec", "tcp://127.0.0.1:1")
+				testkit.ListenUnix(t, filepath.Join(l.SocketsDir(), "p", "p.sock"))
 			},
-			want: func(e env) want {
-				p := filepath.Join(e.sockets, "p", "p.sock")
+			want: func(l layout) want {
+				p := filepath.Join(l.SocketsDir(), "p", "p.sock")
 				return want{"unix://" + p, insecure, p}
 			},
 		},
 		{
 			name: "NAME.sock wins over NAME/NAME.sock",
-			setup: func(t *testing.T, e env) {
-				listenSocket(t, filepath.Join(e.sockets, "p", "p.sock"))
-				listenSocket(t, e.socket("p"))
+			setup: func(t *testing.T, l layout) {
+				testkit.ListenUnix(t, filepath.Join(l.SocketsDir(), "p", "p.sock"))
+				testkit.ListenUnix(t, l.socket("p"))
 			},
-			want: func(e env) want { return want{"unix://" + e.socket("p"), insecure, e.socket("p")} },
+			want: func(l layout) want { return want{"unix://" + l.socket("p"), insecure, l.socket("p")} },
 		},
 		{
 			name: "regular file named NAME.sock is not a plugin",
-			setup: func(t *testing.T, e env) {
-				writeFile(t, e.socket("p"), "")
-				writeFile(t, filepath.Join(e.specs[1], "p.spec"), "tcp://127.0.0.1:3")
+			setup: func(t *testing.T, l layout) {
+				writeFile(t, l.socket("p"), "")
+				writeFile(t, filepath.Join(l.lib, "p.spec"), "tcp://127.0.0.1:3")
 			},
-			want: func(e env) want {
-				return want{"tcp://127.0.0.1:3", insecure, filepath.Join(e.specs[1], "p.spec")}
+			want: func(l layout) want {
+				return want{"tcp://127.0.0.1:3", insecure, filepath.Join(l.lib, "p.spec")}
 			},
 		},
 		{
 			name: "NAME.spec wins over NAME/NAME.spec, NAME.json and the next directory",
-			setup: func(t *testing.T, e env) {
-				writeFile(t, filepath.Join(e.specs[1], "p.spec"), "tcp://127.0.0.1:4")
-				writeFile(t, filepath.Join(e.specs[0], "p.json"), `{"Addr": "tcp://127.0.0.1:3"}`)
-				writeFile(t, filepath.Join(e.specs[0], "p", "p.spec"), "tcp://127.0.0.1:2")
-				writeFile(t, filepath.Join(e.specs[0], "p.spec"), "tcp://127.0.0.1:1")
+			setup: func(t *testing.T, l layout) {
+				writeFile(t, filepath.Join(l.lib, "p.spec"), "tcp://127.0.0.1:4")
+				l.WriteSpecFile("p.json", `{"Addr": "tcp://127.0.0.1:3"}`)
+				l.WriteSpecFile("p/p.spec", "tcp://127.0.0.1:2")
+				l.WriteSpecFile("p.spec", "tcp://127.0.0.1:1")
 			},
-			want: func(e env) want {
-				return want{"tcp://127.0.0.1:1", insecure, filepath.Join(e.specs[0], "p.spec")}
+			want: func(l layout) want {
+				return want{"tcp://127.0.0.1:1", insecure, filepath.Join(l.SpecsDir(), "p.spec")}
 			},
 		},
 		{
 			name: "NAME/NAME.spec wins over NAME.json",
-			setup: func(t *testing.T, e env) {
-				writeFile(t, filepath.Join(e.specs[0], "p.json"), `{"Addr": "tcp://127.0.0.1:3"}`)
-				writeFile(t, filepath.Join(e.specs[0], "p", "p.spec"), "tcp://127.0.0.1:2")
+			setup: func(t *testing.T, l layout) {
+				l.WriteSpecFile("p.json", `{"Addr": "tcp://127.0.0.1:3"}`)
+				l.WriteSpecFile("p/p.spec", "tcp://127.0.0.1:2")
 			},
-			want: func(e env) want {
-				return want{"tcp://127.0.0.1:2", insecure, filepath.Join(e.specs[0], "p", "p.spec")}
+			want: func(l layout) want {
+				return want{"tcp://127.0.0.1:2", insecure, filepath.Join(l.SpecsDir(), "p", "p.spec")}
 			},
 		},
 		{
 			name: "NAME.json wins over NAME/NAME.json",
-			setup: func(t *testing.T, e env) {
-				writeFile(t, filepath.Join(e.specs[0], "p", "p.json"), `{"Addr": "tcp://127.0.0.1:4"}`)
-				writeFile(t, filepath.Join(e.specs[0], "p.json"), `{"Addr": "tcp://127.0.0.1:3"}`)
+			setup: func(t *testing.T, l layout) {
+				l.WriteSpecFile("p/p.json", `{"Addr": "tcp://127.0.0.1:4"}`)
+				l.WriteSpecFile("p.json", `{"Addr": "tcp://127.0.0.1:3"}`)
 			},
-			want: func(e env) want {
-				return want{"tcp://127.0.0.1:3", tlsconfig.Options{}, filepath.Join(e.specs[0], "p.json")}
+			want: func(l layout) want {
+				return want{"tcp://127.0.0.1:3", tlsconfig.Options{}, filepath.Join(l.SpecsDir(), "p.json")}
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			tt.setup(t, e)
-			w := tt.want(e)
-			r := e.registry()
+			l := newLayout(t)
+			tt.setup(t, l)
+			w := tt.want(l)
+			r := l.registry()
 
 			p, err := r.Plugin("p")
 			require.NoError(t, err)
@@ -210,19 +206,19 @@ func TestLookupLayouts(t *testing.T) {
 }
 
 func TestLookupNotFoundListsEverySearchedPath(t *testing.T) {
-	e := newEnv(t)
-	require.NoError(t, os.MkdirAll(e.specs[0], 0o755)) // one directory exists, the others do not
+	t.Parallel()
+	l := newLayout(t) // the environment's directories exist, the second spec directory does not
 
-	_, err := e.registry().Plugin("nope")
-	require.ErrorIs(t, err, ErrNotFound)
-	var le *LookupError
+	_, err := l.registry().Plugin("nope")
+	require.ErrorIs(t, err, plugins.ErrNotFound)
+	var le *plugins.LookupError
 	require.ErrorAs(t, err, &le)
 	want := []string{
-		filepath.Join(e.sockets, "nope.sock"), filepath.Join(e.sockets, "nope", "nope.sock"),
-		filepath.Join(e.specs[0], "nope.spec"), filepath.Join(e.specs[0], "nope", "nope.spec"),
-		filepath.Join(e.specs[0], "nope.json"), filepath.Join(e.specs[0], "nope", "nope.json"),
-		filepath.Join(e.specs[1], "nope.spec"), filepath.Join(e.specs[1], "nope", "nope.spec"),
-		filepath.Join(e.specs[1], "nope.json"), filepath.Join(e.specs[1], "nope", "nope.json"),
+		filepath.Join(l.SocketsDir(), "nope.sock"), filepath.Join(l.SocketsDir(), "nope", "nope.sock"),
+		filepath.Join(l.SpecsDir(), "nope.spec"), filepath.Join(l.SpecsDir(), "nope", "nope.spec"),
+		filepath.Join(l.SpecsDir(), "nope.json"), filepath.Join(l.SpecsDir(), "nope", "nope.json"),
+		filepath.Join(l.lib, "nope.spec"), filepath.Join(l.lib, "nope", "nope.spec"),
+		filepath.Join(l.lib, "nope.json"), filepath.Join(l.lib, "nope", "nope.json"),
 	}
 	assert.Equal(t, want, le.Searched)
 	for _, p := range want {
@@ -230,12 +226,13 @@ func TestLookupNotFoundListsEverySearchedPath(t *testing.T) {
 	}
 	assert.Contains(t, err.Error(), `"nope"`)
 
-	paths, err := e.registry().SearchPaths("nope")
+	paths, err := l.registry().SearchPaths("nope")
 	require.NoError(t, err)
 	assert.Equal(t, want, paths)
 }
 
 func TestSpecFileErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, file, content, wantErr string
 	}{
@@ -254,21 +251,20 @@ func TestSpecFileErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			path := filepath.Join(e.specs[0], tt.file)
-			writeFile(t, path, tt.content)
+			env := pluginstest.New(t)
+			path := env.WriteSpecFile(tt.file, tt.content)
 
-			_, err := e.registry().Plugin("p")
+			_, err := env.Registry().Plugin("p")
 			require.Error(t, err)
-			assert.NotErrorIs(t, err, ErrNotFound)
+			assert.NotErrorIs(t, err, plugins.ErrNotFound)
 			assert.Contains(t, err.Error(), tt.wantErr)
 			assert.Contains(t, err.Error(), path, "the error names the file")
 
 			// Listing leaves the plugin out but still knows its name.
-			all, err := e.registry().Plugins()
+			all, err := env.Registry().Plugins()
 			require.NoError(t, err)
 			assert.Empty(t, all)
-			names, err := e.registry().Scan()
+			names, err := env.Registry().Scan()
 			require.NoError(t, err)
 			assert.Equal(t, []string{"p"}, names)
 		})
@@ -276,79 +272,78 @@ func TestSpecFileErrors(t *testing.T) {
 }
 
 func TestSpecFileTooLarge(t *testing.T) {
-	e := newEnv(t)
-	path := filepath.Join(e.specs[0], "p.spec")
-	big := make([]byte, maxSpecSize+1)
-	for i := range big {
-		big[i] = ' '
-	}
-	writeFile(t, path, "tcp://127.0.0.1:1"+string(big))
-	_, err := e.registry().Plugin("p")
+	t.Parallel()
+	env := pluginstest.New(t)
+	path := env.WriteSpecFile("p.spec", "tcp://127.0.0.1:1"+strings.Repeat(" ", 64<<10+1)) // the bound: 64 KiB
+	_, err := env.Registry().Plugin("p")
 	require.ErrorContains(t, err, "larger than")
 	assert.ErrorContains(t, err, path)
 }
 
 func TestSpecPathThatIsADirectory(t *testing.T) {
-	e := newEnv(t)
-	path := filepath.Join(e.specs[0], "p.spec")
+	t.Parallel()
+	env := pluginstest.New(t)
+	path := filepath.Join(env.SpecsDir(), "p.spec")
 	require.NoError(t, os.MkdirAll(path, 0o755))
-	_, err := e.registry().Plugin("p")
+	_, err := env.Registry().Plugin("p")
 	require.ErrorContains(t, err, "not a regular file")
 	assert.ErrorContains(t, err, path)
 }
 
 func TestSymlinkLoopIsAnErrorNamingThePath(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("symbolic links")
 	}
-	e := newEnv(t)
-	path := filepath.Join(e.specs[0], "p.spec")
-	require.NoError(t, os.MkdirAll(e.specs[0], 0o755))
+	env := pluginstest.New(t)
+	path := filepath.Join(env.SpecsDir(), "p.spec")
 	require.NoError(t, os.Symlink(path, path))
-	_, err := e.registry().Plugin("p")
+	_, err := env.Registry().Plugin("p")
 	require.Error(t, err)
-	assert.NotErrorIs(t, err, ErrNotFound)
+	assert.NotErrorIs(t, err, plugins.ErrNotFound)
 	assert.ErrorContains(t, err, path)
 }
 
 func TestSymlinksAreFollowed(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("symbolic links")
 	}
-	e := newEnv(t)
+	env := pluginstest.New(t)
 	target := filepath.Join(testkit.ShortDir(t), "real.sock")
-	listenSocket(t, target)
-	require.NoError(t, os.MkdirAll(e.sockets, 0o755))
-	require.NoError(t, os.Symlink(target, e.socket("linked")))
-	require.NoError(t, os.Symlink(filepath.Join(e.sockets, "missing"), e.socket("dangling")))
+	testkit.ListenUnix(t, target)
+	linked := filepath.Join(env.SocketsDir(), "linked.sock")
+	require.NoError(t, os.Symlink(target, linked))
+	require.NoError(t, os.Symlink(filepath.Join(env.SocketsDir(), "missing"), filepath.Join(env.SocketsDir(), "dangling.sock")))
 
-	r := e.registry()
+	r := env.Registry()
 	p, err := r.Plugin("linked")
 	require.NoError(t, err)
-	assert.Equal(t, "unix://"+e.socket("linked"), p.Addr)
+	assert.Equal(t, "unix://"+linked, p.Addr)
 	names, err := r.Scan()
 	require.NoError(t, err)
 	assert.Equal(t, []string{"linked"}, names)
 }
 
 func TestScanAndPlugins(t *testing.T) {
-	e := newEnv(t)
-	listenSocket(t, e.socket("sock"))
-	listenSocket(t, filepath.Join(e.sockets, "subsock", "subsock.sock"))
-	listenSocket(t, e.socket("both"))
-	writeFile(t, filepath.Join(e.specs[0], "both.spec"), "tcp://127.0.0.1:1")
-	writeFile(t, filepath.Join(e.specs[0], "spec.spec"), "tcp://127.0.0.1:2")
-	writeFile(t, filepath.Join(e.specs[0], "subspec", "subspec.spec"), "tcp://127.0.0.1:3")
-	writeFile(t, filepath.Join(e.specs[0], "json.json"), `{"Addr": "tcp://127.0.0.1:4"}`)
-	writeFile(t, filepath.Join(e.specs[1], "subjson", "subjson.json"), `{"Addr": "tcp://127.0.0.1:5"}`)
-	writeFile(t, filepath.Join(e.specs[1], "spec.json"), `{"Addr": "tcp://127.0.0.1:6"}`) // shadowed by spec.spec
+	t.Parallel()
+	l := newLayout(t)
+	testkit.ListenUnix(t, l.socket("sock"))
+	testkit.ListenUnix(t, filepath.Join(l.SocketsDir(), "subsock", "subsock.sock"))
+	testkit.ListenUnix(t, l.socket("both"))
+	l.WriteSpecFile("both.spec", "tcp://127.0.0.1:1")
+	l.WriteSpecFile("spec.spec", "tcp://127.0.0.1:2")
+	l.WriteSpecFile("subspec/subspec.spec", "tcp://127.0.0.1:3")
+	l.WriteSpecFile("json.json", `{"Addr": "tcp://127.0.0.1:4"}`)
+	writeFile(t, filepath.Join(l.lib, "subjson", "subjson.json"), `{"Addr": "tcp://127.0.0.1:5"}`)
+	writeFile(t, filepath.Join(l.lib, "spec.json"), `{"Addr": "tcp://127.0.0.1:6"}`) // shadowed by spec.spec
 	// Not plugins.
-	writeFile(t, e.socket("regular"), "")
-	writeFile(t, filepath.Join(e.specs[0], "readme.txt"), "")
-	writeFile(t, filepath.Join(e.specs[0], "dir", "other.spec"), "tcp://127.0.0.1:7")
-	require.NoError(t, os.MkdirAll(filepath.Join(e.sockets, "emptydir"), 0o755))
+	writeFile(t, l.socket("regular"), "")
+	l.WriteSpecFile("readme.txt", "")
+	l.WriteSpecFile("dir/other.spec", "tcp://127.0.0.1:7")
+	require.NoError(t, os.MkdirAll(filepath.Join(l.SocketsDir(), "emptydir"), 0o755))
 
-	r := e.registry()
+	r := l.registry()
 	names, err := r.Scan()
 	require.NoError(t, err)
 	want := []string{"both", "json", "sock", "spec", "subjson", "subsock", "subspec"}
@@ -363,12 +358,13 @@ func TestScanAndPlugins(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, byName, p, "listing resolves %s as a lookup does", p.Name)
 	}
-	assert.Equal(t, "unix://"+e.socket("both"), all[0].Addr)
+	assert.Equal(t, "unix://"+l.socket("both"), all[0].Addr)
 	assert.Equal(t, "tcp://127.0.0.1:2", all[3].Addr)
 }
 
 func TestScanMissingDirectoriesAreEmpty(t *testing.T) {
-	r := NewLocalRegistry(WithSocketsDir(filepath.Join(testkit.ShortDir(t), "none")), WithSpecsDirs("/nonexistent/a", "/nonexistent/b"))
+	t.Parallel()
+	r := plugins.NewLocalRegistry(plugins.WithSocketsDir(filepath.Join(testkit.ShortDir(t), "none")), plugins.WithSpecsDirs("/nonexistent/a", "/nonexistent/b"))
 	names, err := r.Scan()
 	require.NoError(t, err)
 	assert.Empty(t, names)
@@ -376,16 +372,17 @@ func TestScanMissingDirectoriesAreEmpty(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, all)
 	_, err = r.Plugin("x")
-	assert.ErrorIs(t, err, ErrNotFound)
+	assert.ErrorIs(t, err, plugins.ErrNotFound)
 }
 
 func TestScanUnreadableDirectoryIsAnError(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("symbolic links")
 	}
 	dir := filepath.Join(testkit.ShortDir(t), "loop")
 	require.NoError(t, os.Symlink(dir, dir)) // reading it fails with ELOOP, not "does not exist"
-	r := NewLocalRegistry(WithSocketsDir(""), WithSpecsDirs(dir))
+	r := plugins.NewLocalRegistry(plugins.WithSocketsDir(""), plugins.WithSpecsDirs(dir))
 	_, err := r.Scan()
 	require.Error(t, err)
 	assert.ErrorContains(t, err, dir)
@@ -393,99 +390,19 @@ func TestScanUnreadableDirectoryIsAnError(t *testing.T) {
 	require.Error(t, err)
 }
 
-func TestRegistryOptions(t *testing.T) {
-	r := NewLocalRegistry()
-	assert.Equal(t, defaultSocketsDir, r.SocketsDir())
-	assert.Equal(t, SpecsPaths(), r.SpecsDirs())
-
-	r = NewLocalRegistry(WithSocketsDir("/s"), WithSpecsDirs("/a", "/b"))
-	assert.Equal(t, "/s", r.SocketsDir())
-	assert.Equal(t, []string{"/a", "/b"}, r.SpecsDirs())
-
-	r = NewLocalRegistry(WithSocketsDir(""), WithSpecsDirs())
-	paths, err := r.SearchPaths("x")
-	require.NoError(t, err)
-	assert.Empty(t, paths, "no directories, nothing searched")
-}
-
+// Not parallel: it sets environment variables.
 func TestSpecsPathsRootless(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("rootless mode exists on UNIX only")
 	}
 	t.Setenv("ROOTLESSKIT_STATE_DIR", "")
-	assert.Equal(t, []string{"/etc/docker/plugins", "/usr/lib/docker/plugins"}, SpecsPaths())
+	assert.Equal(t, []string{"/etc/docker/plugins", "/usr/lib/docker/plugins"}, plugins.SpecsPaths())
 
 	t.Setenv("ROOTLESSKIT_STATE_DIR", "/run/user/1000/dockerd-rootless")
 	t.Setenv("HOME", "/home/u")
 	t.Setenv("XDG_CONFIG_HOME", "/home/u/cfg")
-	assert.Equal(t, []string{"/home/u/cfg/docker/plugins", "/home/u/.local/lib/docker/plugins"}, SpecsPaths())
+	assert.Equal(t, []string{"/home/u/cfg/docker/plugins", "/home/u/.local/lib/docker/plugins"}, plugins.SpecsPaths())
 
 	t.Setenv("XDG_CONFIG_HOME", "")
-	assert.Equal(t, []string{"/home/u/.config/docker/plugins", "/home/u/.local/lib/docker/plugins"}, SpecsPaths())
-}
-
-func TestInvalidNames(t *testing.T) {
-	e := newEnv(t)
-	// A plugin outside the sockets directory that "../" would reach.
-	listenSocket(t, filepath.Join(filepath.Dir(e.sockets), "outside.sock"))
-	r := e.registry()
-
-	long := make([]byte, maxNameLen+1)
-	for i := range long {
-		long[i] = 'a'
-	}
-	for _, name := range []string{
-		"", ".", "..", "../outside", "a/b", `a\b`, "/abs", "a\x00b", "tab\tname", "\xff\xfe", string(long),
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := r.Plugin(name)
-			require.ErrorIs(t, err, ErrInvalidName)
-			require.ErrorIs(t, err, ErrNotFound, "a name that cannot exist is not found")
-			assert.Contains(t, err.Error(), strconv.Quote(name), "the error names the bad name")
-			var le *LookupError
-			assert.False(t, errors.As(err, &le), "refused before any path was searched")
-
-			_, err = r.SearchPaths(name)
-			assert.ErrorIs(t, err, ErrInvalidName)
-		})
-	}
-	valid := []string{"x", "a.b", "a..b", "ünïcödé", "my-plugin_2", string(long[:maxNameLen])}
-	if runtime.GOOS != "windows" {
-		valid = append(valid, "a:b") // a drive-relative path on Windows
-	}
-	for _, name := range valid {
-		t.Run("valid "+name, func(t *testing.T) {
-			assert.NoError(t, validateName(name))
-			_, err := r.Plugin(name)
-			assert.NotErrorIs(t, err, ErrInvalidName)
-		})
-	}
-}
-
-func TestPermissionErrorsAreSkippedOnlyWhenRootless(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("rootless mode exists on UNIX only")
-	}
-	r := NewLocalRegistry()
-	denied := &os.PathError{Op: "open", Path: "/etc/docker/plugins", Err: os.ErrPermission}
-	t.Setenv("ROOTLESSKIT_STATE_DIR", "")
-	assert.False(t, r.skippable(denied))
-	t.Setenv("ROOTLESSKIT_STATE_DIR", "/run/user/1000/dockerd-rootless")
-	assert.True(t, r.skippable(denied))
-	assert.True(t, r.skippable(&os.PathError{Op: "stat", Path: "/x", Err: os.ErrNotExist}))
-}
-
-func TestPlainNamesNeedNoFurtherCheck(t *testing.T) {
-	long := strings.Repeat("a", maxNameLen)
-	names := []string{"", ".", "..", "...", "x", "a.b", "my-plugin_2", "a b", "a:b", `a\b`, "a/b", "C:x",
-		"a\x00b", "tab\tname", "del\x7f", "ünïcödé", "\xff", long, long + "a", "~user", "-x"}
-	for c := 0; c < 0x100; c++ {
-		names = append(names, string([]byte{'p', byte(c)}))
-	}
-	for _, name := range names {
-		if plainName(name) {
-			assert.NoError(t, checkName(name), "%q", name)
-		}
-		assert.Equal(t, checkName(name) == nil, validateName(name) == nil, "%q", name)
-	}
+	assert.Equal(t, []string{"/home/u/.config/docker/plugins", "/home/u/.local/lib/docker/plugins"}, plugins.SpecsPaths())
 }

@@ -1,16 +1,16 @@
-package plugins
+package plugins_test
 
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/internal/testkit"
-	"github.com/sirupsen/logrus"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,13 +19,13 @@ import (
 // plugin: GetAll, with the default options and the real clock, returns the
 // live one within about a second.
 func TestGetAllDoesNotWaitForDeadPlugins(t *testing.T) {
-	e := newEnv(t)
-	live := newFakePlugin("VolumeDriver")
-	serveUnix(t, e.socket("live"), live)
-	staleSocket(t, e.socket("stale1"))
-	staleSocket(t, filepath.Join(e.sockets, "stale2", "stale2.sock"))
-	testkit.ServeRawSocket(t, e.socket("hung"), testkit.Hang)
-	s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()))
+	t.Parallel()
+	env := pluginstest.New(t)
+	live := env.ServeSocket("live", "VolumeDriver")
+	env.StaleSocket("stale1")
+	testkit.StaleSocket(t, filepath.Join(env.SocketsDir(), "stale2", "stale2.sock"))
+	env.ServeRaw("hung", pluginstest.RawFunc(testkit.Hang))
+	s := plugins.NewStore(env.Registry(), plugins.WithLogger(testkit.QuietLogger()))
 
 	start := time.Now()
 	all, err := s.GetAll("VolumeDriver")
@@ -33,7 +33,7 @@ func TestGetAllDoesNotWaitForDeadPlugins(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, 1)
 	assert.Equal(t, "live", all[0].Name)
-	assert.Less(t, elapsed, DefaultGetAllTimeout+time.Second)
+	assert.Less(t, elapsed, plugins.DefaultGetAllTimeout+time.Second)
 
 	// The live plugin is not delayed by the others, and is cached from now on.
 	start = time.Now()
@@ -41,24 +41,23 @@ func TestGetAllDoesNotWaitForDeadPlugins(t *testing.T) {
 	require.NoError(t, err)
 	assert.Same(t, all[0], p)
 	assert.Less(t, time.Since(start), 100*time.Millisecond)
-	assert.EqualValues(t, 1, live.activated.Load())
+	assert.Len(t, live.Calls("Plugin.Activate"), 1)
 }
 
-// Failures that waiting cannot fix come back at once, with the default
-// budgets and the real clock.
+// Failures that waiting cannot fix come back at once, unretried, with the
+// default budgets and the real clock.
 func TestPermanentFailuresReturnAtOnce(t *testing.T) {
-	e := newEnv(t)
-	pki := testkit.NewCA(t, testkit.ShortDir(t))
-	other := testkit.NewCA(t, testkit.ShortDir(t))
-	tlsAddr := serveTLS(t, newFakePlugin("authz"), pki.ServerConfig())
-	writeFile(t, filepath.Join(e.specs[0], "scheme.spec"), "ftp://127.0.0.1:21")
-	writeFile(t, filepath.Join(e.specs[0], "noport.spec"), "tcp://127.0.0.1")
-	writeFile(t, filepath.Join(e.specs[0], "garbage.json"), "{not json")
-	writeFile(t, filepath.Join(e.specs[0], "badca.json"),
-		fmt.Sprintf(`{"Addr": "https://%s", "TLSConfig": {"CAFile": %q}}`, tlsAddr, other.File()))
-	writeFile(t, filepath.Join(e.specs[0], "nocafile.json"),
-		fmt.Sprintf(`{"Addr": "https://%s", "TLSConfig": {"CAFile": "/nonexistent/ca.pem"}}`, tlsAddr))
-	s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()))
+	t.Parallel()
+	env := pluginstest.New(t)
+	other := pluginstest.NewCA(t, testkit.ShortDir(t))
+	secure := strings.TrimPrefix(env.ServeJSON("secure", "authz").Addr(), "https://")
+	env.WriteSpecFile("scheme.spec", "ftp://127.0.0.1:21")
+	env.WriteSpecFile("noport.spec", "tcp://127.0.0.1")
+	env.WriteSpecFile("garbage.json", "{not json")
+	env.WriteSpecFile("badca.json", fmt.Sprintf(`{"Addr": "https://%s", "TLSConfig": {"CAFile": %q}}`, secure, other.File()))
+	env.WriteSpecFile("nocafile.json", fmt.Sprintf(`{"Addr": "https://%s", "TLSConfig": {"CAFile": "/nonexistent/ca.pem"}}`, secure))
+	var seen testkit.Log[plugins.RetryEvent]
+	s := plugins.NewStore(env.Registry(), plugins.WithLogger(testkit.QuietLogger()), plugins.WithRetryObserver(seen.Add))
 
 	for _, tt := range []struct{ name, wantErr string }{
 		{"../escape", "invalid plugin name"},
@@ -70,61 +69,15 @@ func TestPermanentFailuresReturnAtOnce(t *testing.T) {
 		{"nocafile", "TLS configuration"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			// Longer than a back-off wait, so that a retry is seen, but a
+			// retried failure fails the test in seconds, not the budget.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
 			start := time.Now()
-			_, err := s.Get(tt.name, "authz")
+			_, err := s.GetContext(ctx, tt.name, "authz")
 			require.ErrorContains(t, err, tt.wantErr)
 			assert.Less(t, time.Since(start), 500*time.Millisecond)
 		})
 	}
-}
-
-func TestEveryRetryIsLoggedOnceReadably(t *testing.T) {
-	dir := filepath.Join(testkit.ShortDir(t), "dir with space")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	sock := filepath.Join(dir, "vol.sock")
-	staleSocket(t, sock)
-	var out testkit.Buffer
-	logger := logrus.New()
-	logger.SetOutput(&out)
-	logger.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
-	clk := newFakeClock()
-	s := NewStore(NewLocalRegistry(WithSocketsDir(dir), WithSpecsDirs()), WithLogger(logger), withClock(clk))
-
-	_, err := s.Get("vol", "VolumeDriver")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `plugin "vol" (unix://`+sock+`)`, "the error names the plugin and its address")
-	assert.Contains(t, err.Error(), "Plugin.Activate")
-	assert.Contains(t, err.Error(), "connection refused")
-
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Len(t, lines, 4, "one line per retry: after 1s, 2s, 4s and 8s")
-	for i, line := range lines {
-		assert.Contains(t, line, "level=warning")
-		assert.Contains(t, line, `plugin=vol`)
-		assert.Contains(t, line, `method=Plugin.Activate`)
-		assert.Contains(t, line, `addr="unix://`+sock+`"`, "the address is readable, not URL-escaped")
-		assert.Contains(t, line, fmt.Sprintf("attempt=%d", i+1))
-		assert.Contains(t, line, fmt.Sprintf("wait=%v", time.Second<<i))
-		assert.Contains(t, line, "connection refused")
-		assert.NotContains(t, line, "%2F")
-	}
-}
-
-func TestStoreBudgetsReachItsClients(t *testing.T) {
-	e := newEnv(t)
-	staleSocket(t, e.socket("vol"))
-	clk := newFakeClock()
-	var seen retries
-	s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()), withClock(clk), WithRetryObserver(seen.observe),
-		WithCallRetryBudget(4*time.Second), WithBackoff(func(int) time.Duration { return time.Second }))
-
-	_, err := s.GetContext(context.Background(), "vol", "VolumeDriver")
-	require.Error(t, err)
-	assert.Equal(t, []time.Duration{time.Second, time.Second, time.Second}, clk.Sleeps())
-	require.Len(t, seen.Events(), 3)
-	for i, ev := range seen.Events() {
-		assert.Equal(t, RetryEvent{Plugin: "vol", Method: "Plugin.Activate", Addr: "unix://" + e.socket("vol"),
-			Attempt: i + 1, Wait: time.Second, Err: ev.Err}, ev)
-		assert.ErrorContains(t, ev.Err, "connection refused")
-	}
+	assert.Empty(t, seen.All(), "no lookup or activation was retried")
 }

@@ -1,13 +1,12 @@
 //go:build unix
 
-package plugins
+package plugins_test
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -26,65 +25,15 @@ import (
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/internal/testkit"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// Fault tests: real servers and processes, the real clock where the
-// schedule itself is under test, bounded time throughout.
-
-// The plugin's socket appears 1.5s after the call or the lookup began: it
-// succeeds on the documented schedule, after waits of 1s and 2s.
-func TestFaultPluginNotUpYet(t *testing.T) {
-	const late = 1500 * time.Millisecond
-	wantWaits := []time.Duration{time.Second, 2 * time.Second}
-
-	t.Run("Call", func(t *testing.T) {
-		t.Parallel()
-		sock := filepath.Join(testkit.ShortDir(t), "late.sock")
-		var seen retries
-		c, err := NewClientWithOptions("unix://"+sock, tlsconfig.Options{}, WithLogger(testkit.QuietLogger()), WithRetryObserver(seen.observe))
-		require.NoError(t, err)
-		t.Cleanup(c.CloseIdleConnections)
-
-		start := time.Now()
-		testkit.ServeLate(t, sock, newFakePlugin().on("/Echo.Echo", echo)).StartAfter(late)
-		var out echoArgs
-		require.NoError(t, c.Call("Echo.Echo", echoArgs{"late", 1}, &out))
-		elapsed := time.Since(start)
-		assert.Equal(t, echoArgs{"late", 1}, out)
-		assert.Equal(t, wantWaits, seen.Waits())
-		assert.GreaterOrEqual(t, elapsed, 3*time.Second, "the third attempt comes after 1s+2s")
-		assert.Less(t, elapsed, 6*time.Second)
-		for _, ev := range seen.Events() {
-			assert.ErrorIs(t, ev.Err, syscall.ENOENT)
-		}
-	})
-	t.Run("Get", func(t *testing.T) {
-		t.Parallel()
-		e := newEnv(t)
-		require.NoError(t, os.MkdirAll(e.sockets, 0o755))
-		var seen retries
-		s := e.store(withClock(realClock{}), WithRetryObserver(seen.observe))
-
-		start := time.Now()
-		p := newFakePlugin("VolumeDriver")
-		testkit.ServeLate(t, e.socket("late"), p).StartAfter(late)
-		got, err := s.Get("late", "VolumeDriver")
-		elapsed := time.Since(start)
-		require.NoError(t, err)
-		defer got.Client.CloseIdleConnections()
-		assert.Equal(t, wantWaits, seen.Waits())
-		for _, ev := range seen.Events() {
-			assert.Empty(t, ev.Method, "lookup retries, not call retries")
-			assert.ErrorIs(t, ev.Err, ErrNotFound)
-		}
-		assert.GreaterOrEqual(t, elapsed, 3*time.Second)
-		assert.Less(t, elapsed, 6*time.Second)
-		assert.EqualValues(t, 1, p.activated.Load())
-	})
-}
+// Fault tests: real servers and processes, bounded time throughout. Those
+// whose schedule is checked on the fake clock are in faults_internal_test.go.
 
 // helperEnv, when set, makes the test binary a tiny plugin process serving
 // on the UNIX socket it names; see TestHelperPluginProcess.
@@ -189,27 +138,31 @@ func (h *helperPlugin) expect(t *testing.T, line string) {
 // restarted on the same socket: the call is retried and the new process
 // receives the whole body, once, in the attempt that succeeds.
 func TestFaultPluginKilledMidCall(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
 	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
 	first := startHelperPlugin(t, sock, "stall")
 
-	// The restart happens during the first back-off wait, so the retry
-	// finds the new process.
-	clk := newFakeClock()
-	clk.onSleep = func(n int) {
-		if n == 1 {
-			startHelperPlugin(t, sock, "serve")
-		}
-	}
-	var seen retries
-	c := testClient(t, "unix://"+sock, tlsconfig.Options{}, withClock(clk), WithRetryObserver(seen.observe))
+	// The first retry waits until the test has restarted the plugin, so
+	// that it finds the new process. The engine's budget: starting a
+	// process may take longer than the environment's 1s.
+	restart, restarted := make(chan struct{}), make(chan struct{})
+	var seen testkit.Log[plugins.RetryEvent]
+	c := newClient(t, "unix://"+sock, tlsconfig.Options{}, plugins.WithCallRetryBudget(plugins.DefaultRetryBudget),
+		plugins.WithRetryObserver(func(ev plugins.RetryEvent) {
+			seen.Add(ev)
+			if ev.Attempt == 1 {
+				restart <- struct{}{}
+				<-restarted
+			}
+		}))
 
 	payload := strings.Repeat("0123456789abcdef", 256<<10) // 4 MiB: far more than socket buffers hold
-	want, err := encodeJSON(payload)
-	require.NoError(t, err)
-	wantSum := sha256.Sum256(want)
+	var want bytes.Buffer
+	require.NoError(t, json.NewEncoder(&want).Encode(payload)) // as the client encodes it
+	wantSum := sha256.Sum256(want.Bytes())
 
 	done := make(chan error, 1)
 	var ans uploadAnswer
@@ -218,6 +171,15 @@ func TestFaultPluginKilledMidCall(t *testing.T) {
 	first.expect(t, "partial")
 	require.NoError(t, first.cmd.Process.Signal(syscall.SIGKILL))
 	_ = first.cmd.Wait()
+	select {
+	case <-restart:
+	case err := <-done:
+		t.Fatalf("the call ended without a retry: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the call was not retried")
+	}
+	startHelperPlugin(t, sock, "serve")
+	close(restarted)
 
 	select {
 	case err := <-done:
@@ -225,37 +187,24 @@ func TestFaultPluginKilledMidCall(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the call did not end")
 	}
-	assert.Equal(t, uploadAnswer{Len: len(want), Sum: hex.EncodeToString(wantSum[:]), Count: 1}, ans,
+	assert.Equal(t, uploadAnswer{Len: want.Len(), Sum: hex.EncodeToString(wantSum[:]), Count: 1}, ans,
 		"the restarted plugin got the whole body, once")
-	require.Len(t, seen.Events(), 1, "one retry: the attempt cut by the kill")
-	t.Logf("cause of the retry: %v", seen.Events()[0].Err)
+	require.Len(t, seen.All(), 1, "one retry: the attempt cut by the kill")
+	t.Logf("cause of the retry: %v", seen.All()[0].Err)
 }
 
-// A stale socket (the plugin crashed, its socket file remains): retries,
-// then an error naming the plugin, its address and the last cause; a
-// context or a request timeout ends the wait when told.
+// A stale socket (the plugin crashed, its socket file remains): a context
+// or a request timeout ends the wait when told, with the real clock. Its
+// retries until the budget is spent are in faults_internal_test.go.
 func TestFaultStaleSocket(t *testing.T) {
-	e := newEnv(t)
-	staleSocket(t, e.socket("stale"))
-	addr := "unix://" + e.socket("stale")
+	t.Parallel()
+	env := pluginstest.New(t)
+	addr := "unix://" + env.StaleSocket("stale")
 
-	t.Run("budget spent", func(t *testing.T) {
-		clk := newFakeClock()
-		var seen retries
-		s := e.store(withClock(clk), WithRetryObserver(seen.observe))
-		_, err := s.Get("stale", "VolumeDriver")
-		require.Error(t, err)
-		assert.ErrorIs(t, err, syscall.ECONNREFUSED, "the last cause")
-		for _, want := range []string{`"stale"`, addr, "Plugin.Activate", "gave up after 5 attempts"} {
-			assert.Contains(t, err.Error(), want)
-		}
-		s1 := time.Second
-		assert.Equal(t, []time.Duration{s1, 2 * s1, 4 * s1, 8 * s1}, clk.Sleeps())
-		assert.Len(t, seen.Events(), 4)
-	})
 	t.Run("context", func(t *testing.T) {
-		s := e.store(withClock(realClock{}))
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		t.Parallel()
+		s := plugins.NewStore(env.Registry(), plugins.WithLogger(testkit.QuietLogger()))
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		start := time.Now()
 		_, err := s.GetContext(ctx, "stale", "VolumeDriver")
@@ -264,10 +213,11 @@ func TestFaultStaleSocket(t *testing.T) {
 		assert.Less(t, time.Since(start), 950*time.Millisecond, "ended in the first 1s back-off wait")
 	})
 	t.Run("WithRequestTimeout", func(t *testing.T) {
-		c, err := NewClientWithOptions(addr, tlsconfig.Options{}, WithLogger(testkit.QuietLogger()))
+		t.Parallel()
+		c, err := plugins.NewClientWithOptions(addr, tlsconfig.Options{}, plugins.WithLogger(testkit.QuietLogger()))
 		require.NoError(t, err)
 		start := time.Now()
-		err = c.CallWithOptions("VolumeDriver.Create", nil, nil, WithRequestTimeout(200*time.Millisecond))
+		err = c.CallWithOptions("VolumeDriver.Create", nil, nil, plugins.WithRequestTimeout(200*time.Millisecond))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.ErrorIs(t, err, syscall.ECONNREFUSED, "and says what it was waiting for")
 		assert.Contains(t, err.Error(), addr)
@@ -280,35 +230,32 @@ func TestFaultStaleSocket(t *testing.T) {
 // close. Thousands of calls, sequential and concurrent: no error, no
 // back-off wait, and each call reaches the plugin exactly once.
 func TestFaultServerClosesConnections(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		configure func(*http.Server)
 		close     bool
 	}{
 		{"short IdleTimeout", func(s *http.Server) { s.IdleTimeout = 500 * time.Microsecond }, false},
-		{"Connection: close", nil, true},
+		{"Connection: close", func(*http.Server) {}, true},
 	}
 	const sequential, goroutines, perGoroutine = 1000, 8, 125
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var served atomic.Int64
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				served.Add(1)
 				if tt.close {
 					w.Header().Set("Connection", "close")
 				}
-				echo(w, r)
+				testkit.Echo(w, r)
 			})
-			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-			var configure []func(*http.Server)
-			if tt.configure != nil {
-				configure = append(configure, tt.configure)
-			}
-			serveUnix(t, sock, h, configure...)
-			var seen retries
+			srv := testkit.ServeSocket(t, testkit.SocketPath(t, "p"), h, tt.configure)
+			var seen testkit.Log[plugins.RetryEvent]
 			// Real clock, 1ms waits: a retry would cost little, and is counted.
-			c, err := NewClientWithOptions("unix://"+sock, tlsconfig.Options{}, WithLogger(testkit.QuietLogger()),
-				WithBackoff(func(int) time.Duration { return time.Millisecond }), WithRetryObserver(seen.observe))
+			c, err := plugins.NewClientWithOptions(srv.Addr(), tlsconfig.Options{}, plugins.WithLogger(testkit.QuietLogger()),
+				plugins.WithBackoff(func(int) time.Duration { return time.Millisecond }), plugins.WithRetryObserver(seen.Add))
 			require.NoError(t, err)
 			t.Cleanup(c.CloseIdleConnections)
 
@@ -348,7 +295,7 @@ func TestFaultServerClosesConnections(t *testing.T) {
 			// no back-off (1s by default) for the call that finds it closed.
 			// One it closes as a request goes out is sent again at once,
 			// which the observer sees with no wait.
-			for _, ev := range seen.Events() {
+			for _, ev := range seen.All() {
 				assert.Zero(t, ev.Wait, "a call waited for a back-off: %+v", ev)
 			}
 		})
@@ -359,28 +306,27 @@ func TestFaultServerClosesConnections(t *testing.T) {
 // context end calls to it, while lookups and calls of other plugins, and
 // other calls to a plugin with a hung call, go on undelayed.
 func TestFaultHungPluginDoesNotBlockOthers(t *testing.T) {
-	e := newEnv(t)
-	hung := testkit.ServeRawSocket(t, e.socket("hung"), testkit.Hang)
-	release := make(chan struct{})
+	t.Parallel()
+	env := pluginstest.New(t)
+	hung := env.ServeRaw("hung", pluginstest.RawFunc(testkit.Hang))
 	var stuck atomic.Int32
-	slow := newFakePlugin("VolumeDriver").on("/VolumeDriver.Hang", func(w http.ResponseWriter, r *http.Request) {
-		stuck.Add(1)
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}).on("/Echo.Echo", echo)
-	serveUnix(t, e.socket("slow"), slow)
-	t.Cleanup(func() { close(release) })
+	env.ServeSocket("slow", "VolumeDriver").
+		HandleFunc("VolumeDriver.Hang", func(w http.ResponseWriter, r *http.Request) {
+			stuck.Add(1)
+			<-r.Context().Done() // until the call gives up, or the plugin stops
+		}).
+		Handle("Echo.Echo", echo)
 	const others = 6
 	for i := 0; i < others; i++ {
-		serveUnix(t, e.socket(fmt.Sprint("p", i)), newFakePlugin("VolumeDriver").on("/Echo.Echo", echo))
+		env.ServeSocket(fmt.Sprint("p", i), "VolumeDriver").Handle("Echo.Echo", echo)
 	}
-	s := e.store(withClock(realClock{}))
+	s := plugins.NewStore(env.Registry(), plugins.WithLogger(testkit.QuietLogger()))
 	slowPlugin, err := s.Get("slow", "VolumeDriver")
 	require.NoError(t, err)
 
-	const hangFor = 2 * time.Second
+	// Far longer than the rest takes (a few milliseconds), even under -race
+	// on a loaded machine.
+	const hangFor = 500 * time.Millisecond
 	var pending sync.WaitGroup
 	hungErrs := make(chan error, 5)
 	pending.Add(1)
@@ -395,7 +341,7 @@ func TestFaultHungPluginDoesNotBlockOthers(t *testing.T) {
 		pending.Add(1)
 		go func() {
 			defer pending.Done()
-			hungErrs <- slowPlugin.Client.CallWithOptions("VolumeDriver.Hang", nil, nil, WithRequestTimeout(hangFor))
+			hungErrs <- slowPlugin.Client.CallWithOptions("VolumeDriver.Hang", nil, nil, plugins.WithRequestTimeout(hangFor))
 		}()
 	}
 	start := time.Now()
@@ -424,7 +370,7 @@ func TestFaultHungPluginDoesNotBlockOthers(t *testing.T) {
 
 // dropAfter serves h, but reads only the first n bytes of the first
 // request's body, then drops the connection: a plugin that died mid-read.
-func dropAfter(n int64, h http.Handler) (http.Handler, *atomic.Int32) {
+func dropAfter(n int64, h http.Handler) http.Handler {
 	var seen atomic.Int32
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if seen.Add(1) == 1 {
@@ -438,7 +384,7 @@ func dropAfter(n int64, h http.Handler) (http.Handler, *atomic.Int32) {
 			return
 		}
 		h.ServeHTTP(w, r)
-	}), &seen
+	})
 }
 
 // digest answers with the length and SHA-256 of the request body.
@@ -456,6 +402,7 @@ type readSeeker struct{ io.ReadSeeker }
 // rewound is not resent (a truncated body would pass for a whole one);
 // one that can be is rewound to where it started and resent whole.
 func TestFaultSendFileAfterAPartialSend(t *testing.T) {
+	t.Parallel()
 	payload := bytes.Repeat([]byte("sendfile"), 128<<10) // 1 MiB
 	tests := []struct {
 		name   string
@@ -488,15 +435,14 @@ func TestFaultSendFileAfterAPartialSend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var completed atomic.Int32
-			h, seen := dropAfter(64<<10, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := testkit.ServeSocket(t, testkit.SocketPath(t, "p"), dropAfter(64<<10, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				completed.Add(1)
 				digest(w, r)
-			}))
-			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-			serveUnix(t, sock, h)
-			var retried retries
-			c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithRetryObserver(retried.observe))
+			})))
+			var retried testkit.Log[plugins.RetryEvent]
+			c := newClient(t, srv.Addr(), tlsconfig.Options{}, plugins.WithRetryObserver(retried.Add))
 
 			var ans uploadAnswer
 			err := c.SendFile("Upload.Put", tt.reader(t), &ans)
@@ -504,69 +450,16 @@ func TestFaultSendFileAfterAPartialSend(t *testing.T) {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), "cannot be rewound")
 				assert.Contains(t, err.Error(), "Upload.Put")
-				assert.Empty(t, retried.Events())
-				assert.EqualValues(t, 1, seen.Load(), "nothing is resent")
+				assert.Empty(t, retried.All())
+				assert.Equal(t, 1, srv.Conns(), "nothing is resent")
 				assert.Zero(t, completed.Load())
 				return
 			}
 			require.NoError(t, err)
 			sum := sha256.Sum256(payload)
 			assert.Equal(t, uploadAnswer{Len: len(payload), Sum: hex.EncodeToString(sum[:]), Count: 1}, ans)
-			assert.Len(t, retried.Events(), 1)
+			assert.Len(t, retried.All(), 1)
 			assert.EqualValues(t, 1, completed.Load())
-		})
-	}
-}
-
-// TLS verification failures, with the default budgets and the real clock:
-// a clear error at once, through a spec file and through a bare client,
-// and no retry.
-func TestFaultTLSFailuresAreReportedAtOnce(t *testing.T) {
-	dir := testkit.ShortDir(t)
-	pki := testkit.NewCA(t, dir)
-	other := testkit.NewCA(t, testkit.ShortDir(t))
-	h := newFakePlugin("VolumeDriver")
-
-	expired := pki.ServerConfig()
-	expired.Certificates = []tls.Certificate{pki.Expired()}
-	misnamed := pki.ServerConfig()
-	misnamed.Certificates = []tls.Certificate{pki.Issue("other.example")}
-
-	tests := []struct {
-		name    string
-		addr    string
-		caFile  string
-		wantErr string
-	}{
-		{"unknown CA", serveTLS(t, h, pki.ServerConfig()), other.File(), "certificate signed by unknown authority"},
-		{"wrong host name", "localhost:" + port(serveTLS(t, h, misnamed)), pki.File(), "certificate is valid for other.example, not localhost"},
-		{"expired", serveTLS(t, h, expired), pki.File(), "certificate has expired"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			addr := "https://" + tt.addr
-			writeFile(t, filepath.Join(e.specs[0], "secure.json"),
-				fmt.Sprintf(`{"Addr": %q, "TLSConfig": {"CAFile": %q}}`, addr, tt.caFile))
-			var seen retries
-			s := NewStore(e.registry(), WithLogger(testkit.QuietLogger()), WithRetryObserver(seen.observe))
-
-			start := time.Now()
-			_, err := s.Get("secure", "VolumeDriver")
-			require.Error(t, err)
-			for _, want := range []string{tt.wantErr, `"secure"`, addr, "Plugin.Activate"} {
-				assert.Contains(t, err.Error(), want)
-			}
-
-			c, err := NewClientWithOptions(addr, tlsconfig.Options{CAFile: tt.caFile},
-				WithLogger(testkit.QuietLogger()), WithRetryObserver(seen.observe))
-			require.NoError(t, err)
-			err = c.Call("VolumeDriver.Get", nil, nil)
-			require.ErrorContains(t, err, tt.wantErr)
-			assert.Contains(t, err.Error(), addr)
-
-			assert.Less(t, time.Since(start), 5*time.Second, "far less than a retry budget")
-			assert.Empty(t, seen.Events(), "not retried")
 		})
 	}
 }
@@ -575,18 +468,19 @@ func TestFaultTLSFailuresAreReportedAtOnce(t *testing.T) {
 // some plugins are down (stale sockets, a hung plugin): no deadlock, no
 // race, each handler runs once per live plugin and never for the others.
 func TestFaultHandleRacingWithGetAll(t *testing.T) {
-	e := newEnv(t)
+	t.Parallel()
+	env := pluginstest.New(t)
 	const live, handlers = 6, 8
 	for i := 0; i < live; i++ {
-		serveUnix(t, e.socket(fmt.Sprint("live", i)), newFakePlugin("VolumeDriver"))
+		env.ServeSocket(fmt.Sprint("live", i), "VolumeDriver")
 	}
 	for i := 0; i < 3; i++ {
-		staleSocket(t, e.socket(fmt.Sprint("stale", i)))
+		env.StaleSocket(fmt.Sprint("stale", i))
 	}
-	testkit.ServeRawSocket(t, e.socket("hung"), testkit.Hang)
+	env.ServeRaw("hung", pluginstest.RawFunc(testkit.Hang))
 	// Real clock, short budgets: a dead plugin costs about 100ms.
-	s := e.store(withClock(realClock{}), WithGetAllTimeout(100*time.Millisecond),
-		WithBackoff(func(int) time.Duration { return 10 * time.Millisecond }), WithCallRetryBudget(50*time.Millisecond))
+	s := plugins.NewStore(env.Registry(), plugins.WithLogger(testkit.QuietLogger()), plugins.WithGetAllTimeout(100*time.Millisecond),
+		plugins.WithBackoff(func(int) time.Duration { return 10 * time.Millisecond }), plugins.WithCallRetryBudget(50*time.Millisecond))
 
 	var mu sync.Mutex
 	runs := map[string]int{}
@@ -596,7 +490,7 @@ func TestFaultHandleRacingWithGetAll(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			time.Sleep(time.Duration(h) * 5 * time.Millisecond) // spread over the Gets
-			s.Handle("VolumeDriver", func(name string, _ *Client) {
+			s.Handle("VolumeDriver", func(name string, _ *plugins.Client) {
 				mu.Lock()
 				runs[fmt.Sprint(h, "/", name)]++
 				mu.Unlock()

@@ -1,13 +1,12 @@
 //go:build unix
 
-package plugins
+package plugins_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os"
@@ -19,7 +18,9 @@ import (
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/internal/testkit"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,7 +30,8 @@ import (
 
 // An answer of 1 GiB, as an error and as a success whose result is not
 // wanted: the call returns at once, with a bounded prefix of the error, and
-// neither memory nor the connection carry the gigabyte.
+// neither memory nor the connection carry the gigabyte. Not parallel: it
+// measures the heap.
 func TestHostileHugeAnswers(t *testing.T) {
 	const gib = 1 << 30
 	tests := []struct {
@@ -45,8 +47,7 @@ func TestHostileHugeAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var written atomic.Int64
 			chunk := []byte(strings.Repeat("e", 64<<10)) // not counted below
-			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-			serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p := pluginstest.New(t).ServeSocket("p").HandleFunc("X.Y", func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Length", fmt.Sprint(gib))
 				w.WriteHeader(tt.status)
 				n, _ := io.WriteString(w, tt.prefix)
@@ -58,8 +59,8 @@ func TestHostileHugeAnswers(t *testing.T) {
 						return
 					}
 				}
-			}))
-			c := testClient(t, "unix://"+sock, tlsconfig.Options{})
+			})
+			c := newClient(t, p.Addr(), tlsconfig.Options{})
 			var err error
 			start := time.Now()
 			grew := heapGrowth(func() { err = c.Call("X.Y", nil, nil) })
@@ -68,11 +69,11 @@ func TestHostileHugeAnswers(t *testing.T) {
 			if tt.status == http.StatusOK {
 				require.NoError(t, err)
 			} else {
-				var se *StatusError
+				var se *plugins.StatusError
 				require.ErrorAs(t, err, &se)
 				assert.Equal(t, tt.status, se.StatusCode)
 				assert.NotEmpty(t, se.Message)
-				assert.LessOrEqual(t, len(se.Message), 64<<10, "a bounded prefix")
+				assert.LessOrEqual(t, len(se.Message), errorBound, "a bounded prefix")
 				assert.True(t, strings.HasPrefix(tt.prefix+strings.Repeat("e", len(se.Message)), se.Message), "a prefix of the body")
 			}
 			// Well under 1 MiB, the plugin's side of the socket included.
@@ -88,17 +89,17 @@ func TestHostileHugeAnswers(t *testing.T) {
 // Answers that are not the JSON asked for: an error naming the method and
 // the plugin, sent once, never retried; also when it is the manifest.
 func TestHostileUndecodableAnswers(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		`{"Name": "trunc`, `not json`, ``, `{"N": "not a number"}`, `[1, 2]`, "\x00\xff\xfe", `{"N": 1e999}`,
 	} {
 		t.Run(body, func(t *testing.T) {
-			e := newEnv(t)
-			p := newFakePlugin("VolumeDriver").on("/X.Y", func(w http.ResponseWriter, r *http.Request) {
-				_, _ = io.WriteString(w, body)
-			})
-			serveUnix(t, e.socket("p"), p)
-			var seen retries
-			s := e.store(WithRetryObserver(seen.observe))
+			t.Parallel()
+			env := pluginstest.New(t)
+			answer := func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }
+			p := env.ServeSocket("p", "VolumeDriver").HandleFunc("X.Y", answer)
+			var seen testkit.Log[plugins.RetryEvent]
+			s := env.NewStore(plugins.WithRetryObserver(seen.Add))
 			got, err := s.Get("p", "VolumeDriver")
 			require.NoError(t, err)
 			defer got.Client.CloseIdleConnections()
@@ -106,17 +107,14 @@ func TestHostileUndecodableAnswers(t *testing.T) {
 			var out echoArgs
 			err = got.Client.Call("X.Y", nil, &out)
 			require.ErrorContains(t, err, "decoding the answer")
-			for _, want := range []string{"X.Y", `"p"`, e.socket("p")} {
+			for _, want := range []string{"X.Y", `"p"`, p.Source()} {
 				assert.Contains(t, err.Error(), want)
 			}
-			assert.Empty(t, seen.Events())
+			assert.Empty(t, seen.All())
 			assert.Len(t, p.Requests(), 2, "activation and one call")
 
 			// The same answer as a manifest.
-			m := newFakePlugin().on("/Plugin.Activate", func(w http.ResponseWriter, r *http.Request) {
-				_, _ = io.WriteString(w, body)
-			})
-			serveUnix(t, e.socket("m"), m)
+			m := env.ServeSocket("m").HandleFunc("Plugin.Activate", answer)
 			_, err = s.Get("m", "VolumeDriver")
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), `"m"`)
@@ -124,13 +122,13 @@ func TestHostileUndecodableAnswers(t *testing.T) {
 		})
 	}
 	t.Run("trailing data after the answer", func(t *testing.T) {
+		t.Parallel()
 		// As in the engine: the first JSON value is the answer.
-		sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-		serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := pluginstest.New(t).ServeSocket("p").HandleFunc("X.Y", func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = io.WriteString(w, `{"N": 7} and then some`)
-		}))
+		})
 		var out echoArgs
-		require.NoError(t, testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("X.Y", nil, &out))
+		require.NoError(t, newClient(t, p.Addr(), tlsconfig.Options{}).Call("X.Y", nil, &out))
 		assert.Equal(t, 7, out.N)
 	})
 }
@@ -140,10 +138,7 @@ func TestHostileUndecodableAnswers(t *testing.T) {
 // where the answer is incomplete, within its timeout; the bytes beyond a
 // short Content-Length never pass for the answer to the next call.
 func TestHostileContentLengthLies(t *testing.T) {
-	// net/http logs the rest of a short answer when it finds it on an idle
-	// connection (and drops the connection): expected here, not news.
-	defer log.SetOutput(log.Writer())
-	log.SetOutput(io.Discard)
+	t.Parallel()
 	const okAnswer = `{"Name":"whole","N":1}`
 	tests := []struct {
 		name     string
@@ -159,8 +154,9 @@ func TestHostileContentLengthLies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var first atomic.Bool
-			raw := testkit.ServeRawSocket(t, testkit.SocketPath(t, "raw"), testkit.ReadBody(func(conn net.Conn, _ int, _ *http.Request) bool {
+			raw := pluginstest.New(t).ServeRaw("raw", pluginstest.ReadBody(func(conn net.Conn, _ int, _ *http.Request) bool {
 				if first.CompareAndSwap(false, true) {
 					_, _ = io.WriteString(conn, tt.response)
 					return tt.keep
@@ -168,15 +164,15 @@ func TestHostileContentLengthLies(t *testing.T) {
 				_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(okAnswer), okAnswer)
 				return true
 			}))
-			var seen retries
-			c := testClient(t, raw.Addr(), tlsconfig.Options{}, WithRetryObserver(seen.observe))
+			var seen testkit.Log[plugins.RetryEvent]
+			c := newClient(t, raw.Addr(), tlsconfig.Options{}, plugins.WithRetryObserver(seen.Add))
 			var out echoArgs
 			start := time.Now()
-			err := c.CallWithOptions("X.Y", nil, &out, WithRequestTimeout(300*time.Millisecond))
+			err := c.CallWithOptions("X.Y", nil, &out, plugins.WithRequestTimeout(150*time.Millisecond))
 			assert.Less(t, time.Since(start), 5*time.Second)
 			require.ErrorContains(t, err, tt.wantErr)
-			assert.Empty(t, seen.Events(), "an answer came: not retried")
-			assert.EqualValues(t, 1, raw.Requests())
+			assert.Empty(t, seen.All(), "an answer came: not retried")
+			assert.Equal(t, 1, raw.Requests())
 
 			// The next call gets its own answer, not the rest of the lie.
 			for i := 0; i < 3; i++ {
@@ -191,15 +187,14 @@ func TestHostileContentLengthLies(t *testing.T) {
 // A redirect is an error answer: it is not followed, with or without the
 // body (307 and 308 would resend the POST, 301-303 turn it into a GET).
 func TestHostileRedirectIsNotFollowed(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{301, 302, 303, 307, 308} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			p := newFakePlugin().on("/X.Y", func(w http.ResponseWriter, r *http.Request) {
+			p := pluginstest.New(t).ServeSocket("p").HandleFunc("X.Y", func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, "/Other.Method", status)
 			})
-			sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-			serveUnix(t, sock, p)
-			err := testClient(t, "unix://"+sock, tlsconfig.Options{}).Call("X.Y", echoArgs{"body", 1}, nil)
-			var se *StatusError
+			err := newClient(t, p.Addr(), tlsconfig.Options{}).Call("X.Y", echoArgs{"body", 1}, nil)
+			var se *plugins.StatusError
 			require.ErrorAs(t, err, &se)
 			assert.Equal(t, status, se.StatusCode)
 			reqs := p.Requests()
@@ -211,6 +206,7 @@ func TestHostileRedirectIsNotFollowed(t *testing.T) {
 
 // Headers that never end, dripped slowly or flooded: the call ends within
 // its timeout or context, memory stays bounded, and nothing is retried.
+// Not parallel: it measures the heap.
 func TestHostileEndlessHeaders(t *testing.T) {
 	drip := func(conn net.Conn, _ int, _ *http.Request) bool {
 		_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nX-Slow: ")
@@ -231,36 +227,37 @@ func TestHostileEndlessHeaders(t *testing.T) {
 		}
 		return false
 	}
+	const timeout = 50 * time.Millisecond
 	tests := []struct {
 		name   string
-		answer testkit.RawFunc
-		call   func(c *Client) error
+		answer pluginstest.RawFunc
+		call   func(c *plugins.Client) error
 	}{
-		{"drip, request timeout", drip, func(c *Client) error {
-			return c.CallWithOptions("X.Y", nil, nil, WithRequestTimeout(200*time.Millisecond))
+		{"drip, request timeout", drip, func(c *plugins.Client) error {
+			return c.CallWithOptions("X.Y", nil, nil, plugins.WithRequestTimeout(timeout))
 		}},
-		{"drip, context", drip, func(c *Client) error {
-			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		{"drip, context", drip, func(c *plugins.Client) error {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			return c.CallContext(ctx, "X.Y", nil, nil)
 		}},
-		{"flood", flood, func(c *Client) error {
-			return c.CallWithOptions("X.Y", nil, nil, WithRequestTimeout(5*time.Second))
+		{"flood", flood, func(c *plugins.Client) error {
+			return c.CallWithOptions("X.Y", nil, nil, plugins.WithRequestTimeout(5*time.Second))
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			raw := testkit.ServeRawSocket(t, testkit.SocketPath(t, "raw"), testkit.ReadBody(tt.answer))
-			var seen retries
-			c := testClient(t, raw.Addr(), tlsconfig.Options{}, WithRetryObserver(seen.observe))
+			raw := pluginstest.New(t).ServeRaw("raw", pluginstest.ReadBody(tt.answer))
+			var seen testkit.Log[plugins.RetryEvent]
+			c := newClient(t, raw.Addr(), tlsconfig.Options{}, plugins.WithRetryObserver(seen.Add))
 			var err error
 			start := time.Now()
 			grew := heapGrowth(func() { err = tt.call(c) })
 			require.Error(t, err)
 			assert.Less(t, time.Since(start), 5*time.Second)
 			assert.Less(t, grew, uint64(64<<20))
-			assert.Empty(t, seen.Events())
-			assert.EqualValues(t, 1, raw.Requests())
+			assert.Empty(t, seen.All())
+			assert.Equal(t, 1, raw.Requests())
 			t.Logf("%v after %v, %d KiB allocated", err, time.Since(start).Round(time.Millisecond), grew>>10)
 		})
 	}
@@ -268,28 +265,30 @@ func TestHostileEndlessHeaders(t *testing.T) {
 
 // A manifest listing thousands of interfaces is read whole.
 func TestHostileHugeManifest(t *testing.T) {
-	e := newEnv(t)
+	t.Parallel()
+	env := pluginstest.New(t)
 	impl := make([]string, 20_000)
 	for i := range impl {
 		impl[i] = fmt.Sprintf("Iface%05d", i)
 	}
-	serveUnix(t, e.socket("big"), newFakePlugin(impl...))
-	s := e.store()
+	env.ServeSocket("big", impl...)
+	s := env.Store()
 	p, err := s.Get("big", "Iface19999")
 	require.NoError(t, err)
 	defer p.Client.CloseIdleConnections()
 	assert.Len(t, p.Manifest.Implements, len(impl))
 	assert.True(t, p.Implements("Iface00000"))
 	_, err = s.Get("big", "Iface20000")
-	assert.ErrorIs(t, err, ErrNotImplements)
+	assert.ErrorIs(t, err, plugins.ErrNotImplements)
 }
 
 // Spec files beyond those of TestSpecFileErrors: each a clear error naming
 // the file, never a panic or a hang, and the plugin left out of listings.
 func TestHostileSpecFiles(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
-		file    string // relative to the first spec directory
+		file    string // relative to the spec directory
 		make    func(t *testing.T, path string)
 		wantErr string
 	}{
@@ -329,27 +328,28 @@ func TestHostileSpecFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			path := filepath.Join(e.specs[0], tt.file)
+			t.Parallel()
+			env := pluginstest.New(t)
+			path := filepath.Join(env.SpecsDir(), tt.file)
 			require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 			tt.make(t, path)
 
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				_, err := e.registry().Plugin("p")
+				_, err := env.Registry().Plugin("p")
 				if !assert.Error(t, err) {
 					return
 				}
-				assert.NotErrorIs(t, err, ErrNotFound)
+				assert.NotErrorIs(t, err, plugins.ErrNotFound)
 				assert.Contains(t, err.Error(), tt.wantErr)
 				assert.Contains(t, err.Error(), path, "the error names the file")
 
-				all, err := e.registry().Plugins()
+				all, err := env.Registry().Plugins()
 				assert.NoError(t, err)
 				assert.Empty(t, all)
 
-				_, err = e.store().Get("p", "VolumeDriver")
+				_, err = env.Store().Get("p", "VolumeDriver")
 				assert.ErrorContains(t, err, tt.wantErr, "and Get says so at once")
 			}()
 			select {
@@ -373,39 +373,10 @@ func symlinkTo(target string) func(*testing.T, string) {
 	return func(t *testing.T, path string) { require.NoError(t, os.Symlink(target, path)) }
 }
 
-// Spec files that are odd but usable: unknown fields are ignored (as by the
-// engine, so that files written for newer engines still work), and the
-// scheme is case-insensitive as the engine's URL parsing makes it.
-func TestHostileSpecFilesThatAreAccepted(t *testing.T) {
-	tests := []struct {
-		name, file, content, wantAddr string
-	}{
-		{"unknown fields", "p.json", `{"Addr": "tcp://127.0.0.1:1", "Future": {"x": [1]}, "TLSConfig": {"Extra": true}}`, "tcp://127.0.0.1:1"},
-		{"name field ignored", "p.json", `{"Name": "../../other", "Addr": "tcp://127.0.0.1:1"}`, "tcp://127.0.0.1:1"},
-		{"upper-case scheme", "p.spec", "UNIX:///run/p.sock", "UNIX:///run/p.sock"},
-		{"mixed-case scheme", "p.spec", "Tcp://127.0.0.1:1", "Tcp://127.0.0.1:1"},
-		{"upper-case https", "p.json", `{"Addr": "HTTPS://127.0.0.1:1", "TLSConfig": {}}`, "HTTPS://127.0.0.1:1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			writeFile(t, filepath.Join(e.specs[0], tt.file), tt.content)
-			p, err := e.registry().Plugin("p")
-			require.NoError(t, err)
-			assert.Equal(t, "p", p.Name)
-			assert.Equal(t, tt.wantAddr, p.Addr)
-			_, err = NewClient(p.Addr, p.TLSConfig)
-			assert.NoError(t, err)
-			ep, err := parseAddr(p.Addr)
-			require.NoError(t, err)
-			assert.Equal(t, strings.HasPrefix(tt.wantAddr, "HTTPS"), ep.scheme == "https", "TLS is used for https only")
-		})
-	}
-}
-
 // Sockets-directory oddities are not plugins: a directory named p.sock, a
 // regular file, a symlink loop. The lookup goes on to the spec files.
 func TestHostileSocketsDirectory(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		make func(t *testing.T, path string)
@@ -417,14 +388,13 @@ func TestHostileSocketsDirectory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			require.NoError(t, os.MkdirAll(e.sockets, 0o755))
-			tt.make(t, e.socket("p"))
-			r := e.registry()
+			env := pluginstest.New(t)
+			tt.make(t, filepath.Join(env.SocketsDir(), "p.sock"))
+			r := env.Registry()
 			_, err := r.Plugin("p")
-			require.ErrorIs(t, err, ErrNotFound)
+			require.ErrorIs(t, err, plugins.ErrNotFound)
 
-			writeFile(t, filepath.Join(e.specs[0], "p.spec"), "tcp://127.0.0.1:1")
+			env.WriteSpecFile("p.spec", "tcp://127.0.0.1:1")
 			p, err := r.Plugin("p")
 			require.NoError(t, err)
 			assert.Equal(t, "tcp://127.0.0.1:1", p.Addr)
@@ -440,12 +410,13 @@ func TestHostileSocketsDirectory(t *testing.T) {
 // directories are refused before any file system access; odd but harmless
 // ones (non-ASCII, dots, spaces) find their plugin inside the directories.
 func TestHostileNames(t *testing.T) {
-	e := newEnv(t)
+	t.Parallel()
+	env := pluginstest.New(t)
 	// Bait: plugins that escaping names would reach.
-	root := filepath.Dir(e.sockets)
-	listenSocket(t, filepath.Join(root, "bait.sock"))
+	root := filepath.Dir(env.SocketsDir())
+	testkit.ListenUnix(t, filepath.Join(root, "bait.sock"))
 	writeFile(t, filepath.Join(root, "bait.spec"), "tcp://127.0.0.1:1")
-	s := e.store(WithLookupRetryBudget(0))
+	s := env.NewStore(plugins.WithLookupRetryBudget(0))
 
 	for _, name := range []string{
 		"../bait", "..", "x/../../bait", `..\bait`, root + "/bait", "/etc/passwd", "bait\x00", "\x00",
@@ -454,19 +425,21 @@ func TestHostileNames(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%.40q", name), func(t *testing.T) {
 			_, err := s.Get(name, "VolumeDriver")
-			require.ErrorIs(t, err, ErrInvalidName)
-			var le *LookupError
+			require.ErrorIs(t, err, plugins.ErrInvalidName)
+			var le *plugins.LookupError
 			assert.False(t, errors.As(err, &le), "refused before any path was searched")
 		})
 	}
+	maxUnixPath := len(syscall.RawSockaddrUnix{}.Path)
+	activate := pluginstest.Reply(plugins.Manifest{Implements: []string{"VolumeDriver"}})
 	for _, name := range []string{"plügin", "插件", "😀", "\u202etxt.exe", "...", "a b", "-x", ".hidden", strings.Repeat("é", 125)} {
 		t.Run(fmt.Sprintf("valid %.40q", name), func(t *testing.T) {
-			sock := e.socket(name)
+			sock := filepath.Join(env.SocketsDir(), name+".sock")
 			if len(sock) > maxUnixPath {
-				writeFile(t, filepath.Join(e.specs[0], name+".spec"), "unix://"+e.socket("p"))
-				sock = e.socket("p")
+				sock = filepath.Join(env.SocketsDir(), "p.sock")
+				env.WriteSpecFile(name+".spec", "unix://"+sock)
 			}
-			serveUnix(t, sock, newFakePlugin("VolumeDriver"))
+			testkit.ServeSocket(t, sock, activate)
 			p, err := s.Get(name, "VolumeDriver")
 			require.NoError(t, err)
 			defer p.Client.CloseIdleConnections()
@@ -483,13 +456,14 @@ func TestHostileNames(t *testing.T) {
 // result, the plugin ran once, and nothing is retried, even for a stream
 // that could not be resent.
 func TestHostileAnswerBeforeTheBodyIsRead(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("x", 1<<20) // more than the server discards to keep the connection
 	sends := []struct {
 		name string
-		send func(c *Client, ret any) error
+		send func(c *plugins.Client, ret any) error
 	}{
-		{"Call", func(c *Client, ret any) error { return c.Call("X.Y", big, ret) }},
-		{"SendFile of a pipe", func(c *Client, ret any) error {
+		{"Call", func(c *plugins.Client, ret any) error { return c.Call("X.Y", big, ret) }},
+		{"SendFile of a pipe", func(c *plugins.Client, ret any) error {
 			pr, pw := io.Pipe()
 			go func() { _, _ = io.WriteString(pw, big); pw.Close() }()
 			return c.SendFile("X.Y", pr, ret)
@@ -498,15 +472,15 @@ func TestHostileAnswerBeforeTheBodyIsRead(t *testing.T) {
 	for _, status := range []int{http.StatusOK, http.StatusRequestEntityTooLarge} {
 		for _, tt := range sends {
 			t.Run(fmt.Sprint(tt.name, " ", status), func(t *testing.T) {
+				t.Parallel()
 				var ran atomic.Int32
-				sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-				serveUnix(t, sock, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				srv := testkit.ServeSocket(t, testkit.SocketPath(t, "p"), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					ran.Add(1)
 					w.WriteHeader(status)
 					_, _ = io.WriteString(w, `{"Err": "early", "N": 3}`)
 				}))
-				var seen retries
-				c := testClient(t, "unix://"+sock, tlsconfig.Options{}, WithRetryObserver(seen.observe))
+				var seen testkit.Log[plugins.RetryEvent]
+				c := newClient(t, srv.Addr(), tlsconfig.Options{}, plugins.WithRetryObserver(seen.Add))
 				const calls = 2 // the second on a connection the first left behind, if any
 				for i := 0; i < calls; i++ {
 					var out echoArgs
@@ -515,14 +489,14 @@ func TestHostileAnswerBeforeTheBodyIsRead(t *testing.T) {
 						require.NoError(t, err)
 						assert.Equal(t, 3, out.N)
 					} else {
-						var se *StatusError
+						var se *plugins.StatusError
 						require.ErrorAs(t, err, &se)
 						assert.Equal(t, status, se.StatusCode)
 						assert.Equal(t, "X.Y: early", err.Error())
 					}
 				}
 				assert.EqualValues(t, calls, ran.Load(), "the plugin ran once per call")
-				assert.Empty(t, seen.Events())
+				assert.Empty(t, seen.All())
 			})
 		}
 	}

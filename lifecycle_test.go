@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -24,17 +21,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// countingRegistry counts the lookups a store makes.
-type countingRegistry struct {
-	plugins.Registry
-	lookups atomic.Int32
-}
-
-func (r *countingRegistry) Plugin(name string) (*plugins.Plugin, error) {
-	r.lookups.Add(1)
-	return r.Registry.Plugin(name)
-}
-
 // echoPlugin serves a plugin called name on NAME.sock whose X.Echo answers
 // its request.
 func echoPlugin(env *pluginstest.Env, name string) *pluginstest.Plugin {
@@ -45,11 +31,8 @@ func echoPlugin(env *pluginstest.Env, name string) *pluginstest.Plugin {
 // test's choosing, until stop or the end of the test: its X.Echo answers
 // its request, or "moved" if echo is false. It counts its handshakes.
 func serveAt(t *testing.T, path string, echo bool) (activations *atomic.Int32, stop func()) {
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	l, err := net.Listen("unix", path)
-	require.NoError(t, err)
 	activations = new(atomic.Int32)
-	srv := &http.Server{ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := testkit.ServeSocket(t, path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/Plugin.Activate":
 			activations.Add(1)
@@ -59,14 +42,12 @@ func serveAt(t *testing.T, path string, echo bool) (activations *atomic.Int32, s
 		default:
 			_ = json.NewEncoder(w).Encode("moved")
 		}
-	})}
-	go func() { _ = srv.Serve(l) }()
-	stop = func() { _ = srv.Close() }
-	t.Cleanup(stop)
-	return activations, stop
+	}))
+	return activations, srv.Close
 }
 
 func TestForget(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	p := echoPlugin(env, "p")
 	s := env.Store()
@@ -93,9 +74,10 @@ func TestForget(t *testing.T) {
 // A plugin that moved is reached where it is now, on the next retry of a
 // call, with no lookup for calls that reach it.
 func TestCallsFollowAPluginThatMoved(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	old := echoPlugin(env, "p")
-	reg := &countingRegistry{Registry: env.Registry()}
+	reg := &countingRegistry{LocalRegistry: env.Registry()}
 	s := plugins.NewStore(reg, pluginstest.Options()...)
 	p, err := s.Get("p", "X")
 	require.NoError(t, err)
@@ -121,6 +103,7 @@ func TestCallsFollowAPluginThatMoved(t *testing.T) {
 
 // A plugin whose spec file now names another address is reached there.
 func TestCallsFollowASpecFileToANewAddress(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	old := env.ServeSpec("p", "X")
 	p, err := env.Store().Get("p", "X")
@@ -137,27 +120,31 @@ func TestCallsFollowASpecFileToANewAddress(t *testing.T) {
 
 // A plugin restarting in place is reached as soon as it is back.
 func TestCallsReachAPluginRestartingInPlace(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	plugin := echoPlugin(env, "p")
-	p, err := env.Store().Get("p", "X")
+	// It is back as the call's first retry is announced: during its wait.
+	var restart sync.Once
+	s := env.NewStore(plugins.WithRetryObserver(func(plugins.RetryEvent) {
+		restart.Do(func() { assert.NoError(t, plugin.Start()) })
+	}))
+	p, err := s.Get("p", "X")
 	require.NoError(t, err)
 	plugin.Stop()
-	go func() {
-		time.Sleep(150 * time.Millisecond)
-		assert.NoError(t, plugin.Start())
-	}()
 	var out string
 	require.NoError(t, p.Client.Call("X.Echo", "back", &out))
 	assert.Equal(t, "back", out)
+	assert.Len(t, plugin.Calls("X.Echo"), 1)
 }
 
 // A plugin that stays gone ends the call, once the budget is spent, with
 // an error that says so and wraps ErrNotFound; the next Get looks it up
 // anew instead of returning it.
 func TestAPluginThatStaysGone(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	plugin := echoPlugin(env, "p")
-	s := env.Store()
+	s := env.NewStore(plugins.WithCallRetryBudget(200 * time.Millisecond))
 	p, err := s.Get("p", "X")
 	require.NoError(t, err)
 	plugin.Stop()
@@ -176,6 +163,7 @@ func TestAPluginThatStaysGone(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	echoPlugin(env, "up")
 	env.ServeSocket("hung", "X").Inject(pluginstest.Fault{Method: "Plugin.Activate", Delay: time.Hour})
@@ -195,7 +183,7 @@ func TestCheck(t *testing.T) {
 	assert.ErrorContains(t, h.Err, "connection refused", "not activated: checked all the same")
 	assert.Less(t, time.Since(start), 500*time.Millisecond, "no retries")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	h = s.Check(ctx, "hung")
 	assert.ErrorIs(t, h.Err, context.DeadlineExceeded)
@@ -210,8 +198,9 @@ func TestCheck(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
-	echoPlugin(env, "p").
+	plugin := echoPlugin(env, "p").
 		Handle("X.Hang", pluginstest.Reply("late")).
 		Inject(pluginstest.Fault{Method: "X.Hang", Delay: time.Hour})
 	s := env.NewStore()
@@ -220,7 +209,8 @@ func TestClose(t *testing.T) {
 
 	hung := make(chan error, 1)
 	go func() { hung <- p.Client.Call("X.Hang", nil, nil) }()
-	time.Sleep(50 * time.Millisecond) // the call is in progress
+	require.Eventually(t, func() bool { return len(plugin.Calls("X.Hang")) == 1 }, 5*time.Second, time.Millisecond,
+		"the call is in progress")
 	require.NoError(t, s.Close())
 	select {
 	case err := <-hung:
@@ -238,6 +228,7 @@ func TestClose(t *testing.T) {
 }
 
 func TestClientClose(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	p := echoPlugin(env, "p")
 	c, err := plugins.NewClientWithOptions(p.Addr(), tlsconfig.Options{}, plugins.WithLogger(testkit.QuietLogger()))
@@ -249,7 +240,8 @@ func TestClientClose(t *testing.T) {
 }
 
 // Plugins removed, moved and restarted while 100 goroutines call them: no
-// error but those the changes explain, and nothing left after Close.
+// error but those the changes explain, and nothing left after Close. Not
+// parallel: it counts goroutines.
 func TestLifecycleUnderLoad(t *testing.T) {
 	before := runtime.NumGoroutine()
 	env := pluginstest.New(t)
@@ -290,19 +282,20 @@ func TestLifecycleUnderLoad(t *testing.T) {
 			}
 		}()
 	}
+	// Each change lasts long enough for hundreds of calls to meet it.
 	for round := 0; round < 12; round++ {
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 		name := names[round%len(names)]
 		p := served[name]
 		switch round % 3 {
 		case 0: // restarted in place
 			p.Stop()
-			time.Sleep(30 * time.Millisecond)
+			time.Sleep(15 * time.Millisecond)
 			require.NoError(t, p.Start())
 		case 1: // moved to NAME/NAME.sock for a while, then back
 			p.Stop()
 			_, stopMoved := serveAt(t, filepath.Join(env.SocketsDir(), name, name+".sock"), true)
-			time.Sleep(40 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 			stopMoved()
 			require.NoError(t, p.Start())
 		case 2: // removed from the cache

@@ -6,6 +6,7 @@ import (
 	"net"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/stretchr/testify/assert"
@@ -30,6 +31,7 @@ func connPair(t *testing.T) (client, server net.Conn) {
 }
 
 func TestLiveness(t *testing.T) {
+	t.Parallel()
 	t.Run("an idle connection is alive", func(t *testing.T) {
 		client, _ := connPair(t)
 		probe := newLiveness(client)
@@ -41,14 +43,14 @@ func TestLiveness(t *testing.T) {
 		client, server := connPair(t)
 		probe := newLiveness(client)
 		require.NoError(t, server.Close())
-		eventually(t, func() bool { return !probe.alive() }, "a closed connection is not alive")
+		require.Eventually(t, func() bool { return !probe.alive() }, 5*time.Second, 5*time.Millisecond, "a closed connection is not alive")
 	})
 	t.Run("something unexpected was received", func(t *testing.T) {
 		client, server := connPair(t)
 		probe := newLiveness(client)
 		_, err := server.Write([]byte("HTTP/1.1 408 Request Timeout\r\n\r\n"))
 		require.NoError(t, err)
-		eventually(t, func() bool { return !probe.alive() }, "a connection out of step is not reused")
+		require.Eventually(t, func() bool { return !probe.alive() }, 5*time.Second, 5*time.Millisecond, "a connection out of step is not reused")
 	})
 	t.Run("closed by the client", func(t *testing.T) {
 		client, _ := connPair(t)

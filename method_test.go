@@ -33,7 +33,7 @@ func errIn(r *greetResponse) error {
 }
 
 // greeter serves Greeter.Hello, Greeter.Fail (Err in a 200 answer),
-// Greeter.Slow (after 200ms) and Greeter.Raw (the request body, as is).
+// Greeter.Slow (after 100ms) and Greeter.Raw (the request body, as is).
 func greeter(t *testing.T) (*plugins.Client, *pluginstest.Plugin) {
 	env := pluginstest.New(t)
 	p := env.ServeSocket("greeter", "Greeter").
@@ -43,13 +43,14 @@ func greeter(t *testing.T) (*plugins.Client, *pluginstest.Plugin) {
 		Handle("Greeter.Fail", pluginstest.Reply(greetResponse{Err: "no greeting today"})).
 		Handle("Greeter.Slow", pluginstest.Reply(greetResponse{Greeting: "late"})).
 		Handle("Greeter.Raw", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(w, r.Body) })).
-		Inject(pluginstest.Fault{Method: "Greeter.Slow", Delay: 200 * time.Millisecond})
+		Inject(pluginstest.Fault{Method: "Greeter.Slow", Delay: 100 * time.Millisecond})
 	plugin, err := env.Store().Get("greeter", "Greeter")
 	require.NoError(t, err)
 	return plugin.Client, p
 }
 
 func TestMethodCall(t *testing.T) {
+	t.Parallel()
 	c, p := greeter(t)
 	ctx := context.Background()
 
@@ -83,6 +84,7 @@ func TestMethodCall(t *testing.T) {
 }
 
 func TestMethodOptional(t *testing.T) {
+	t.Parallel()
 	c, _ := greeter(t)
 	ctx := context.Background()
 	fallback := greetResponse{Greeting: "assumed"}
@@ -102,6 +104,7 @@ func TestMethodOptional(t *testing.T) {
 }
 
 func TestMethodTimeout(t *testing.T) {
+	t.Parallel()
 	c, _ := greeter(t)
 	slow := plugins.Method[greetRequest, greetResponse]{Name: "Greeter.Slow", Timeout: 50 * time.Millisecond}
 
@@ -118,6 +121,7 @@ func TestMethodTimeout(t *testing.T) {
 }
 
 func TestMethodStreamAndSendFile(t *testing.T) {
+	t.Parallel()
 	c, p := greeter(t)
 	ctx := context.Background()
 	raw := plugins.Method[greetRequest, greetResponse]{Name: "Greeter.Raw", Failure: errIn}
@@ -141,6 +145,7 @@ func TestMethodStreamAndSendFile(t *testing.T) {
 }
 
 func TestClientFor(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	env.ServeSocket("greeter", "Greeter")
 	p, err := env.Store().Activate(context.Background(), "greeter")
@@ -193,6 +198,7 @@ func ExampleMethod() {
 }
 
 func TestAnswerError(t *testing.T) {
+	t.Parallel()
 	err := error(&plugins.AnswerError{Method: "NetworkDriver.Join", Message: "no such endpoint", Prefix: "remote: "})
 	assert.EqualError(t, err, "remote: no such endpoint", "the engine's text")
 	var ae *plugins.AnswerError

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,46 +16,27 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// calls records what a call observer hears.
-type calls struct {
-	mu    sync.Mutex
-	infos []plugins.CallInfo
-}
-
-func (c *calls) observe(info plugins.CallInfo) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.infos = append(c.infos, info)
-}
-
-func (c *calls) take() []plugins.CallInfo {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.infos
-	c.infos = nil
-	return out
-}
-
 func TestCallObserver(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	plugin := echoPlugin(env, "p").
 		Handle("X.Fail", pluginstest.ReplyError(http.StatusInternalServerError, "broken")).
 		Handle("X.Stream", pluginstest.Reply(strings.Repeat("s", 1000))).
 		Inject(pluginstest.Fault{Method: "X.Flaky", Times: 1, Drop: true}).
 		Handle("X.Flaky", pluginstest.Reply("ok"))
-	var seen calls
-	s := env.NewStore(plugins.WithCallObserver(seen.observe))
+	var seen testkit.Log[plugins.CallInfo]
+	s := env.NewStore(plugins.WithCallObserver(seen.Add))
 	p, err := s.Get("p", "X")
 	require.NoError(t, err)
 	addr := plugin.Addr()
-	activation := seen.take()
+	activation := seen.Take()
 	require.Len(t, activation, 1, "the handshake is a call too")
 	assert.Equal(t, "Plugin.Activate", activation[0].Method)
 
 	before := time.Now()
 	var out string
 	require.NoError(t, p.Client.Call("X.Echo", "hello", &out))
-	info := seen.take()
+	info := seen.Take()
 	require.Len(t, info, 1)
 	got := info[0]
 	assert.Equal(t, "p", got.Plugin)
@@ -72,38 +52,39 @@ func TestCallObserver(t *testing.T) {
 
 	err = p.Client.Call("X.Fail", nil, nil)
 	require.Error(t, err)
-	got = seen.take()[0]
+	got = seen.Take()[0]
 	assert.Equal(t, http.StatusInternalServerError, got.Status)
 	assert.Equal(t, err, got.Err)
 	assert.EqualValues(t, len(`{"Err":"broken"}`+"\n"), got.BytesReceived)
 
 	require.NoError(t, p.Client.Call("X.Flaky", nil, &out))
-	got = seen.take()[0]
+	got = seen.Take()[0]
 	assert.Equal(t, 2, got.Sends, "a resend counts")
 
 	require.NoError(t, p.Client.SendFile("X.Echo", strings.NewReader(`"file"`), &out))
-	got = seen.take()[0]
+	got = seen.Take()[0]
 	assert.EqualValues(t, len(`"file"`), got.BytesSent)
 
 	rc, err := p.Client.Stream("X.Stream", nil)
 	require.NoError(t, err)
-	assert.Empty(t, seen.take(), "a stream is reported once closed")
+	assert.Empty(t, seen.Take(), "a stream is reported once closed")
 	n, err := io.Copy(io.Discard, rc)
 	require.NoError(t, err)
 	require.NoError(t, rc.Close())
 	require.NoError(t, rc.Close())
-	infos := seen.take()
+	infos := seen.Take()
 	require.Len(t, infos, 1, "once")
 	assert.Equal(t, n, infos[0].BytesReceived)
 
 	_, err = p.Client.CallRaw(context.Background(), "X.Echo", []byte(`"raw"`))
 	require.NoError(t, err)
-	assert.Len(t, seen.take(), 1)
+	assert.Len(t, seen.Take(), 1)
 }
 
 // A program that logs with log/slog routes the library's lines there in
 // one line, with their fields as attributes.
 func TestSlogLogger(t *testing.T) {
+	t.Parallel()
 	var buf testkit.Buffer
 	h := slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})
 	env := pluginstest.New(t)
@@ -127,6 +108,7 @@ func TestSlogLogger(t *testing.T) {
 // A missing plugin says once where it was searched for, and each retry in
 // a short line.
 func TestLookupRetriesAreLoggedShortly(t *testing.T) {
+	t.Parallel()
 	var buf testkit.Buffer
 	h := slog.NewTextHandler(&buf, nil)
 	env := pluginstest.New(t)

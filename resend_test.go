@@ -1,11 +1,10 @@
 package plugins
 
 import (
-	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,14 +38,15 @@ func crashingPlugin(t *testing.T) (string, *atomic.Int32) {
 // plugin that received a request six times is said to have got six
 // attempts, not five.
 func TestEverySendIsCounted(t *testing.T) {
+	t.Parallel()
 	addr, crashes := crashingPlugin(t)
 	var logged testkit.Buffer
 	logger := logrus.New()
 	logger.SetOutput(&logged)
 	logger.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
-	var seen retries
+	var seen testkit.Log[RetryEvent]
 	clk := newFakeClock()
-	c, err := NewClientWithOptions(addr, tlsconfig.Options{}, WithLogger(logger), withClock(clk), WithRetryObserver(seen.observe))
+	c, err := NewClientWithOptions(addr, tlsconfig.Options{}, WithLogger(logger), withClock(clk), WithRetryObserver(seen.Add))
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 	require.NoError(t, c.Call("X.Warm", nil, nil)) // a kept-alive connection
@@ -57,10 +57,10 @@ func TestEverySendIsCounted(t *testing.T) {
 	// 1s, 2s, 4s and 8s; a 16s wait would end past the 30s budget.
 	assert.EqualValues(t, 6, crashes.Load())
 	assert.ErrorContains(t, err, "X.Crash: connection closed without an answer (gave up after 6 attempts in 15s)")
-	assert.Equal(t, []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, seen.Waits())
+	assert.Equal(t, []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, waits(seen.All()))
 	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
 	require.Len(t, lines, 5, "one log line per retry")
-	for i, ev := range seen.Events() {
+	for i, ev := range seen.All() {
 		assert.Equal(t, i+1, ev.Attempt)
 		assert.EqualError(t, ev.Err, "connection closed without an answer")
 		assert.Contains(t, lines[i], fmt.Sprintf("attempt=%d", i+1))
@@ -72,6 +72,7 @@ func TestEverySendIsCounted(t *testing.T) {
 // and per call: the caller learns that its outcome is unknown. Other calls
 // keep the engine's behaviour.
 func TestNoResendOfARequestWrittenWhole(t *testing.T) {
+	t.Parallel()
 	calls := []struct {
 		name      string
 		opts      []Option
@@ -92,8 +93,8 @@ func TestNoResendOfARequestWrittenWhole(t *testing.T) {
 	for _, tt := range calls {
 		t.Run(tt.name, func(t *testing.T) {
 			addr, crashes := crashingPlugin(t)
-			var seen retries
-			c := testClient(t, addr, tlsconfig.Options{}, append(tt.opts, WithRetryObserver(seen.observe))...)
+			var seen testkit.Log[RetryEvent]
+			c := testClient(t, addr, append(tt.opts, WithRetryObserver(seen.Add))...)
 			require.NoError(t, c.Call("X.Warm", nil, nil))
 			err := tt.call(c)
 			require.Error(t, err)
@@ -102,7 +103,7 @@ func TestNoResendOfARequestWrittenWhole(t *testing.T) {
 			if tt.wantSends == 1 {
 				assert.ErrorIs(t, err, ErrOutcomeUnknown)
 				assert.ErrorContains(t, err, "outcome unknown")
-				assert.Empty(t, seen.Events())
+				assert.Empty(t, seen.All())
 			} else {
 				assert.NotErrorIs(t, err, ErrOutcomeUnknown)
 			}
@@ -114,49 +115,43 @@ func TestNoResendOfARequestWrittenWhole(t *testing.T) {
 // a plugin not listening yet, and one that drops the connection halfway
 // through the body.
 func TestNoResendStillRetriesRequestsNotWrittenWhole(t *testing.T) {
+	t.Parallel()
 	t.Run("not listening yet", func(t *testing.T) {
-		sock := filepath.Join(testkit.ShortDir(t), "later.sock")
+		t.Parallel()
+		sock := testkit.SocketPath(t, "later")
 		clk := newFakeClock()
 		clk.onSleep = func(n int) {
 			if n == 1 {
-				serveUnix(t, sock, newFakePlugin().on("/X.Echo", echo))
+				testkit.ServeSocket(t, sock, http.HandlerFunc(testkit.Echo))
 			}
 		}
-		c := testClient(t, "unix://"+sock, tlsconfig.Options{}, withClock(clk), WithNoResend())
-		var out echoArgs
-		require.NoError(t, c.Call("X.Echo", echoArgs{N: 4}, &out))
-		assert.Equal(t, 4, out.N)
+		c := testClient(t, "unix://"+sock, withClock(clk), WithNoResend())
+		var out int
+		require.NoError(t, c.Call("X.Echo", 4, &out))
+		assert.Equal(t, 4, out)
 		assert.Equal(t, []time.Duration{time.Second}, clk.Sleeps())
 	})
 	t.Run("dropped halfway through the body", func(t *testing.T) {
-		sock := filepath.Join(testkit.ShortDir(t), "half.sock")
-		l, err := net.Listen("unix", sock)
-		require.NoError(t, err)
-		first := true
-		ready := make(chan struct{})
-		go func() {
-			// The first connection is dropped once the head is read: the
+		t.Parallel()
+		var dropped atomic.Bool
+		raw := testkit.ServeRawSocket(t, testkit.SocketPath(t, "half"), func(conn net.Conn, n int, req *http.Request) bool {
+			// The first request is dropped once its head is read: its
 			// body, larger than the socket buffers, cannot be written whole.
-			conn, err := l.Accept()
-			if err != nil {
-				return
+			if dropped.CompareAndSwap(false, true) {
+				return false
 			}
-			_, _ = http.ReadRequest(bufio.NewReader(conn))
-			conn.Close()
-			close(ready)
-		}()
+			return testkit.ReadBody(func(conn net.Conn, _ int, req *http.Request) bool { // an echo
+				body, _ := io.ReadAll(req.Body)
+				_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+				return true
+			})(conn, n, req)
+		})
 		clk := newFakeClock()
-		clk.onSleep = func(int) {
-			<-ready
-			if first {
-				first = false
-				serve(t, l, newFakePlugin().on("/X.Echo", echo))
-			}
-		}
-		c := testClient(t, "unix://"+sock, tlsconfig.Options{}, withClock(clk), WithNoResend())
-		var out echoArgs
-		require.NoError(t, c.Call("X.Echo", echoArgs{Name: strings.Repeat("n", 4<<20), N: 5}, &out))
-		assert.Equal(t, 5, out.N)
+		c := testClient(t, raw.Addr(), withClock(clk), WithNoResend())
+		var out struct{ Name string }
+		require.NoError(t, c.Call("X.Echo", struct{ Name string }{strings.Repeat("n", 4<<20)}, &out))
+		assert.Len(t, out.Name, 4<<20, "the body came whole on the retry")
+		assert.Equal(t, 2, raw.Requests())
 		assert.Len(t, clk.Sleeps(), 1, "retried after a back-off")
 	})
 }

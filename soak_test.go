@@ -1,6 +1,6 @@
 //go:build unix
 
-package plugins
+package plugins_test
 
 import (
 	"context"
@@ -8,17 +8,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/testkit"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -37,13 +40,14 @@ func (f *faultCounts) total() int64 {
 // flakyPlugin is a plugin on a UNIX socket that randomly fails calls with
 // an error answer, delays them, drops their connection after reading the
 // request, and restarts (closing every connection, in-flight calls
-// included) whenever told.
+// included) whenever told. Unlike pluginstest's, it keeps no record of
+// the requests: the long soak makes millions.
 type flakyPlugin struct {
+	t      *testing.T
 	path   string
 	faults *faultCounts
 	mu     sync.Mutex
-	srv    *http.Server
-	served sync.WaitGroup
+	srv    *testkit.Server
 }
 
 func (p *flakyPlugin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -67,7 +71,7 @@ func (p *flakyPlugin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	echo(w, r)
+	testkit.Echo(w, r)
 }
 
 // start listens on the plugin's socket and serves.
@@ -76,15 +80,10 @@ func (p *flakyPlugin) start() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: p, ErrorLog: log.New(io.Discard, "", 0)}
+	srv := testkit.Serve(p.t, l, p)
 	p.mu.Lock()
 	p.srv = srv
 	p.mu.Unlock()
-	p.served.Add(1)
-	go func() {
-		defer p.served.Done()
-		_ = srv.Serve(l)
-	}()
 	return nil
 }
 
@@ -93,8 +92,7 @@ func (p *flakyPlugin) stop() {
 	p.mu.Lock()
 	srv := p.srv
 	p.mu.Unlock()
-	_ = srv.Close()
-	p.served.Wait()
+	srv.Close()
 }
 
 // openFDs counts the process's open file descriptors, or returns -1 where
@@ -110,7 +108,8 @@ func openFDs() int {
 // The soak: many goroutines call plugins that randomly fail, delay, drop
 // connections and restart. Every call ends, with the right answer or an
 // error; goroutines and file descriptors come back to where they were.
-// Its short form runs by default; -soak N makes N calls.
+// Its short form runs by default; -soak N makes N calls. Not parallel: it
+// counts goroutines and file descriptors.
 func TestSoak(t *testing.T) {
 	calls, goroutines, restartEvery := 3000, 32, 25*time.Millisecond
 	if *soakCalls > 0 {
@@ -118,17 +117,16 @@ func TestSoak(t *testing.T) {
 	} else if testing.Short() {
 		calls = 1000
 	}
-	const plugins = 4
+	const count = 4
 
 	runtime.GC()
 	baseGoroutines, baseFDs := runtime.NumGoroutine(), openFDs()
 
-	e := newEnv(t)
-	require.NoError(t, os.MkdirAll(e.sockets, 0o755))
+	env := pluginstest.New(t)
 	var faults faultCounts
-	flaky := make([]*flakyPlugin, plugins)
+	flaky := make([]*flakyPlugin, count)
 	for i := range flaky {
-		flaky[i] = &flakyPlugin{path: e.socket(fmt.Sprint("flaky", i)), faults: &faults}
+		flaky[i] = &flakyPlugin{t: t, path: filepath.Join(env.SocketsDir(), fmt.Sprint("flaky", i, ".sock")), faults: &faults}
 		require.NoError(t, flaky[i].start())
 	}
 	// Restarts, one plugin at a time, each down for a moment.
@@ -144,7 +142,7 @@ func TestSoak(t *testing.T) {
 				return
 			case <-tick.C:
 			}
-			p := flaky[i%plugins]
+			p := flaky[i%count]
 			p.stop()
 			faults.restart.Add(1)
 			time.Sleep(time.Millisecond)
@@ -158,9 +156,10 @@ func TestSoak(t *testing.T) {
 	// Real clock, 1ms waits: a call outlives any restart. The budgets are
 	// generous so that a loaded machine does not turn slowness into errors.
 	var retried atomic.Int64
-	s := e.store(withClock(realClock{}), WithBackoff(func(int) time.Duration { return time.Millisecond }),
-		WithCallRetryBudget(20*time.Second), WithLookupRetryBudget(20*time.Second),
-		WithRetryObserver(func(RetryEvent) { retried.Add(1) }))
+	s := plugins.NewStore(env.Registry(), plugins.WithLogger(testkit.QuietLogger()),
+		plugins.WithBackoff(func(int) time.Duration { return time.Millisecond }),
+		plugins.WithCallRetryBudget(20*time.Second), plugins.WithLookupRetryBudget(20*time.Second),
+		plugins.WithRetryObserver(func(plugins.RetryEvent) { retried.Add(1) }))
 
 	var (
 		next, ok, injected, other, wrong atomic.Int64
@@ -178,8 +177,8 @@ func TestSoak(t *testing.T) {
 				if i >= int64(calls) {
 					return
 				}
-				err := soakCall(s, fmt.Sprint("flaky", i%plugins), int(i))
-				var se *StatusError
+				err := soakCall(s, fmt.Sprint("flaky", i%count), int(i))
+				var se *plugins.StatusError
 				switch {
 				case err == nil:
 					ok.Add(1)
@@ -207,11 +206,7 @@ func TestSoak(t *testing.T) {
 	for _, p := range flaky {
 		p.stop()
 	}
-	for i := 0; i < plugins; i++ {
-		if v, found := s.active.Load(fmt.Sprint("flaky", i)); found {
-			v.(*Plugin).Client.CloseIdleConnections()
-		}
-	}
+	require.NoError(t, s.Close()) // its clients' connections
 
 	// Every call ended, one way or the other, and only as it should.
 	assert.Equal(t, int64(calls), ok.Load()+injected.Load()+other.Load()+wrong.Load())
@@ -241,7 +236,7 @@ func TestSoak(t *testing.T) {
 		assert.LessOrEqual(t, fdsNow, baseFDs, "file descriptors leaked")
 	}
 	t.Logf("soak: %d calls by %d goroutines to %d plugins in %v (%.0f calls/s): %d succeeded, %d failed with an injected error, %d other errors, %d wrong answers",
-		calls, goroutines, plugins, elapsed.Round(time.Millisecond), float64(calls)/elapsed.Seconds(),
+		calls, goroutines, count, elapsed.Round(time.Millisecond), float64(calls)/elapsed.Seconds(),
 		ok.Load(), injected.Load(), other.Load(), wrong.Load())
 	t.Logf("soak: faults injected: %d (%d error answers, %d delays, %d dropped connections, %d restarts); %d retries",
 		faults.total(), faults.fail.Load(), faults.delay.Load(), faults.drop.Load(), faults.restart.Load(), retried.Load())
@@ -253,7 +248,7 @@ var errWrongAnswer = errors.New("wrong answer")
 
 // soakCall gets the plugin and makes one call, checking that the answer is
 // this call's.
-func soakCall(s *Store, name string, i int) error {
+func soakCall(s *plugins.Store, name string, i int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	p, err := s.GetContext(ctx, name, "VolumeDriver")

@@ -1,4 +1,4 @@
-package plugins
+package plugins_test
 
 import (
 	"bytes"
@@ -6,14 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
-	"github.com/go-dockerplugins/plugins/internal/testkit"
+	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,37 +25,40 @@ type hidden struct{ io.Reader }
 // answer at once, with no deadline, where writing the rest of the body
 // would block until the plugin gives up.
 func TestAnAnswerDuringAnUploadEndsIt(t *testing.T) {
+	t.Parallel()
 	big := bytes.Repeat([]byte("d"), 64<<20)
 	uploads := []struct {
 		name string
-		send func(c *Client, out any) error
+		send func(c *plugins.Client, out any) error
 	}{
-		{"SendFile of unknown length", func(c *Client, out any) error {
+		{"SendFile of unknown length", func(c *plugins.Client, out any) error {
 			return c.SendFile("X.Upload", hidden{bytes.NewReader(big)}, out)
 		}},
-		{"SendFile of a *bytes.Reader", func(c *Client, out any) error {
+		{"SendFile of a *bytes.Reader", func(c *plugins.Client, out any) error {
 			return c.SendFile("X.Upload", bytes.NewReader(big), out)
 		}},
-		{"Call with large arguments", func(c *Client, out any) error {
+		{"Call with large arguments", func(c *plugins.Client, out any) error {
 			return c.Call("X.Upload", map[string]string{"Data": string(big[:1<<20])}, out)
 		}},
 	}
 	for _, tt := range uploads {
 		t.Run(tt.name+" refused", func(t *testing.T) {
-			early := testkit.ServeRawSocket(t, testkit.SocketPath(t, "early"), testkit.AnswerEarly(http.StatusRequestEntityTooLarge, `{"Err":"too large"}`, 3*time.Second))
-			c := testClient(t, early.Addr(), tlsconfig.Options{})
+			t.Parallel()
+			early := pluginstest.New(t).ServeRaw("early", pluginstest.AnswerEarly(http.StatusRequestEntityTooLarge, `{"Err":"too large"}`, 3*time.Second))
+			c := newClient(t, early.Addr(), tlsconfig.Options{})
 			start := time.Now()
 			err := tt.send(c, nil)
 			assert.Less(t, time.Since(start), time.Second, "the upload was not ended by the answer")
-			var se *StatusError
+			var se *plugins.StatusError
 			require.ErrorAs(t, err, &se)
 			assert.Equal(t, http.StatusRequestEntityTooLarge, se.StatusCode)
 			assert.EqualError(t, err, "X.Upload: too large")
-			assert.EqualValues(t, 1, early.Requests(), "sent once")
+			assert.Equal(t, 1, early.Requests(), "sent once")
 		})
 		t.Run(tt.name+" answered", func(t *testing.T) {
-			early := testkit.ServeRawSocket(t, testkit.SocketPath(t, "early"), testkit.AnswerEarly(http.StatusOK, `{"N": 3}`, 3*time.Second))
-			c := testClient(t, early.Addr(), tlsconfig.Options{})
+			t.Parallel()
+			early := pluginstest.New(t).ServeRaw("early", pluginstest.AnswerEarly(http.StatusOK, `{"N": 3}`, 3*time.Second))
+			c := newClient(t, early.Addr(), tlsconfig.Options{})
 			var out echoArgs
 			start := time.Now()
 			require.NoError(t, tt.send(c, &out))
@@ -63,7 +66,7 @@ func TestAnAnswerDuringAnUploadEndsIt(t *testing.T) {
 			assert.Equal(t, 3, out.N)
 			// The connection the upload was cut on is not used again.
 			require.NoError(t, tt.send(c, &out))
-			assert.EqualValues(t, 2, early.Requests())
+			assert.Equal(t, 2, early.Requests())
 		})
 	}
 }
@@ -102,11 +105,11 @@ func (c closable) Close() error {
 
 // Cancellation ends a SendFile whose reader stalls, on time, even though
 // a Read cannot be interrupted; the reader is closed if it can be, and
-// nothing is left running once its Read returns.
+// nothing is left running once its Read returns. Not parallel: it counts
+// goroutines.
 func TestCancellationEndsASendFileWhoseReaderStalls(t *testing.T) {
-	sock := filepath.Join(testkit.ShortDir(t), "p.sock")
-	serveUnix(t, sock, http.HandlerFunc(echo))
-	const bound = 300 * time.Millisecond
+	p := pluginstest.New(t).ServeSocket("p").Handle("X.Echo", echo)
+	const bound = 50 * time.Millisecond
 
 	clients := []struct {
 		name string
@@ -115,10 +118,10 @@ func TestCancellationEndsASendFileWhoseReaderStalls(t *testing.T) {
 		{"SendFileContext", func(t *testing.T, body io.Reader) error {
 			ctx, cancel := context.WithTimeout(context.Background(), bound)
 			defer cancel()
-			return testClient(t, "unix://"+sock, tlsconfig.Options{}).SendFileContext(ctx, "X.Echo", body, nil)
+			return newClient(t, p.Addr(), tlsconfig.Options{}).SendFileContext(ctx, "X.Echo", body, nil)
 		}},
 		{"NewClientWithTimeout", func(t *testing.T, body io.Reader) error {
-			c, err := NewClientWithTimeout("unix://"+sock, tlsconfig.Options{}, bound)
+			c, err := plugins.NewClientWithTimeout(p.Addr(), tlsconfig.Options{}, bound)
 			require.NoError(t, err)
 			t.Cleanup(c.CloseIdleConnections)
 			return c.SendFile("X.Echo", body, nil)

@@ -113,9 +113,7 @@ func (e *Env) WriteSpecFile(file, content string) string {
 func (e *Env) StaleSocket(name string) string {
 	e.t.Helper()
 	path := filepath.Join(e.sockets, name+".sock")
-	if err := staleSocket(path); err != nil {
-		e.t.Fatalf("pluginstest: stale socket %s: %v", path, err)
-	}
+	testkit.StaleSocket(e.t, path)
 	return path
 }
 

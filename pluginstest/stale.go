@@ -5,16 +5,6 @@ import (
 	"os"
 )
 
-// staleSocket creates a socket file at path that nothing listens on.
-func staleSocket(path string) error {
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	if err != nil {
-		return err
-	}
-	l.SetUnlinkOnClose(false)
-	return l.Close()
-}
-
 // removeStale removes a socket file at path that nothing listens on, which
 // would make listening there fail; a live socket is left alone.
 func removeStale(path string) {

@@ -39,3 +39,32 @@ func ListenUnix(t TB, path string) net.Listener {
 	t.Cleanup(func() { _ = l.Close() })
 	return l
 }
+
+// ListenTCP listens on a loopback TCP port; the listener is closed at
+// cleanup.
+func ListenTCP(t TB) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	return l
+}
+
+// StaleSocket leaves a socket file at path, creating its directory, that
+// nothing listens on: what a crashed plugin leaves behind.
+func StaleSocket(t TB, path string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	l.SetUnlinkOnClose(false)
+	if err := l.Close(); err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+}

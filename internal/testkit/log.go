@@ -36,3 +36,34 @@ func (b *Buffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// Log records what callbacks report from any goroutine, such as the events
+// a retry or call observer sees, for the test to read. The zero value is
+// ready to use.
+type Log[T any] struct {
+	mu    sync.Mutex
+	items []T
+}
+
+// Add records v; it is the callback, e.g. WithRetryObserver(log.Add).
+func (l *Log[T]) Add(v T) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.items = append(l.items, v)
+}
+
+// All returns what was recorded so far, in order.
+func (l *Log[T]) All() []T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]T(nil), l.items...)
+}
+
+// Take returns what was recorded since the last Take, and forgets it.
+func (l *Log[T]) Take() []T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.items
+	l.items = nil
+	return out
+}

@@ -263,3 +263,80 @@ func TestLate(t *testing.T) {
 	_, err := os.Stat(sock)
 	assert.ErrorIs(t, err, os.ErrNotExist, "no start once the test ended")
 }
+
+func TestStaleSocket(t *testing.T) {
+	path := filepath.Join(testkit.ShortDir(t), "sub", "dead.sock")
+	testkit.StaleSocket(t, path)
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeSocket, fi.Mode().Type())
+	_, err = net.Dial("unix", path)
+	assert.ErrorContains(t, err, "connection refused")
+}
+
+func TestServe(t *testing.T) {
+	s := &scope{TB: t}
+	held := make(chan struct{})
+	srv := testkit.ServeSocket(s, testkit.SocketPath(t, "srv"), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/X.Hold" {
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			close(held)
+			<-r.Context().Done() // until Close
+			return
+		}
+		testkit.Echo(w, r)
+	}), func(srv *http.Server) { srv.IdleTimeout = time.Hour })
+	assert.True(t, strings.HasPrefix(srv.Addr(), "unix:///"), srv.Addr())
+	assert.Equal(t, strings.TrimPrefix(srv.Addr(), "unix://"), srv.HostPort())
+
+	resp, conn := roundTrip(t, srv.Addr(), post)
+	b, _ := io.ReadAll(resp.Body)
+	assert.Equal(t, "body", string(b), "Echo")
+	assert.Equal(t, "application/vnd.docker.plugins.v1.1+json", resp.Header.Get("Content-Type"))
+	require.NoError(t, conn.Close())
+	require.Eventually(t, func() bool { return srv.Closed() == 1 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, 1, srv.Conns())
+
+	_, _ = roundTrip(t, srv.Addr(), "POST /X.Hold HTTP/1.1\r\nHost: p\r\nContent-Length: 0\r\n\r\n")
+	<-held
+	start := time.Now()
+	s.close()
+	assert.Less(t, time.Since(start), time.Second, "cleanup does not wait for a held answer")
+	assert.Equal(t, 2, srv.Conns())
+	srv.Close() // twice: nothing
+}
+
+func TestServeTLSAndConnState(t *testing.T) {
+	ca := testkit.NewCA(t, testkit.ShortDir(t))
+	var states testkit.Log[http.ConnState]
+	srv := testkit.Serve(t, tls.NewListener(testkit.ListenTCP(t), ca.ServerConfig()), http.HandlerFunc(testkit.Echo),
+		func(srv *http.Server) { srv.ConnState = func(_ net.Conn, st http.ConnState) { states.Add(st) } })
+	assert.True(t, strings.HasPrefix(srv.Addr(), "tcp://127.0.0.1:"), srv.Addr())
+	c := http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	resp, err := c.Post("https://"+srv.HostPort()+"/X.Y", "", strings.NewReader("tls"))
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "tls", string(b))
+	assert.Equal(t, 1, srv.Conns())
+	assert.Contains(t, states.All(), http.StateNew, "the ConnState configured is called too")
+}
+
+func TestLog(t *testing.T) {
+	var l testkit.Log[int]
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.Add(i)
+		}()
+	}
+	wg.Wait()
+	assert.ElementsMatch(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, l.All())
+	assert.Len(t, l.Take(), 10)
+	assert.Empty(t, l.Take(), "taken")
+	l.Add(11)
+	assert.Equal(t, []int{11}, l.All())
+}
