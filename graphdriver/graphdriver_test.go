@@ -636,8 +636,10 @@ func TestApplyDiffQueryUnescaped(t *testing.T) {
 
 // The engine sets no timeout on these calls: only the context bounds them.
 func TestNoTimeout(t *testing.T) {
+	t.Parallel()
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
+			t.Parallel() // each waits for its slow answer
 			c, fp := serve(t)
 			fp.Handle(m.name, raw(`{}`)).Inject(pluginstest.Fault{Method: m.name, Delay: 300 * time.Millisecond})
 

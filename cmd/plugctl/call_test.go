@@ -12,6 +12,7 @@ import (
 )
 
 func TestCall(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	vol := env.ServeSocket("vol", "VolumeDriver").
 		Handle("VolumeDriver.Path", pluginstest.Reply(map[string]string{"Mountpoint": "/mnt/x"})).

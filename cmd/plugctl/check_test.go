@@ -169,6 +169,7 @@ func TestCheckErrors(t *testing.T) {
 // The help lists every check, with what the engine does when it warns or
 // fails.
 func TestCheckHelpListsEveryCheck(t *testing.T) {
+	t.Parallel()
 	r := plugctl(t, nil, "check", "-h")
 	require.Equal(t, exitOK, r.code)
 	help := strings.Join(strings.Fields(r.stdout), " ")

@@ -31,6 +31,7 @@ func echoEnv(t *testing.T) *pluginstest.Env {
 // TestFlagsAnywhere: GNU-style flags, before or after the command and its
 // arguments, and -- ending them.
 func TestFlagsAnywhere(t *testing.T) {
+	t.Parallel()
 	env := echoEnv(t)
 	tests := []struct {
 		name   string
@@ -92,6 +93,7 @@ func flagArgs(root *cobra.Command) map[string]string {
 // that the flags it lists are those the command accepts, trying every
 // flag of every command on it.
 func TestHelpListsExactlyTheAcceptedFlags(t *testing.T) {
+	t.Parallel()
 	root := newApp(nil, io.Discard, io.Discard).rootCommand()
 	args := flagArgs(root)
 	walk(root, func(c *cobra.Command) {
@@ -121,6 +123,7 @@ func TestHelpListsExactlyTheAcceptedFlags(t *testing.T) {
 // TestFlagsOfEachCommand: the directories belong to the commands that look
 // plugins up, not to demo; --timeout and --debug to every plugin command.
 func TestFlagsOfEachCommand(t *testing.T) {
+	t.Parallel()
 	common := []string{"debug", "help", "timeout"}
 	dirs := []string{"sockets-dir", "specs-dir"}
 	tests := []struct {
@@ -155,6 +158,7 @@ func TestFlagsOfEachCommand(t *testing.T) {
 }
 
 func TestVersionOf(t *testing.T) {
+	t.Parallel()
 	const rev = "0123456789abcdef0123456789abcdef01234567"
 	tests := []struct {
 		name string
@@ -182,6 +186,7 @@ func TestVersionOf(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	want := "plugctl version " + buildVersion() + "\n"
 	for _, args := range [][]string{{"--version"}, {"-v"}, {"version"}} {
 		t.Run(args[0], func(t *testing.T) {
@@ -194,6 +199,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestCompletionScripts(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ shell, first string }{
 		{"bash", "# bash completion V2 for plugctl"},
 		{"zsh", "#compdef plugctl"},
@@ -214,6 +220,7 @@ func TestCompletionScripts(t *testing.T) {
 // candidates, one a line (with a tab before any description), then the
 // directive.
 func TestCompletion(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	env.ServeSocket("vol", "VolumeDriver")
 	env.ServeSocket("vault", "authz")

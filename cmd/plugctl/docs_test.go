@@ -76,6 +76,7 @@ func lookupFlag(c *cobra.Command, token string) *pflag.Flag {
 // its help's text and a table of exactly its flags, described as -h
 // describes them; every flag the reference names anywhere exists.
 func TestDocsDocumentEveryCommandAndFlag(t *testing.T) {
+	t.Parallel()
 	root := newApp(nil, io.Discard, io.Discard).rootCommand()
 	sections := readDocs(t, root)
 
@@ -142,6 +143,7 @@ func TestDocsDocumentEveryCommandAndFlag(t *testing.T) {
 // TestDocsExamplesAreRight: every command the reference names exists, and
 // every example command line parses, or fails as the reference shows.
 func TestDocsExamplesAreRight(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(docsFile)
 	require.NoError(t, err)
 	root := newApp(nil, io.Discard, io.Discard).rootCommand()

@@ -11,6 +11,7 @@ import (
 // TestBadInput: every mistake gives one clear line on stderr and a non-zero
 // status, and prints nothing on stdout.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	env.ServeSocket("vol", "VolumeDriver")
 	env.StaleSocket("crashed")
@@ -69,6 +70,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestMalformedJSONOnStdin(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	vol := env.ServeSocket("vol", "VolumeDriver")
 	r := plugctlWith(t, env, "{Name: x}", nil, "call", "vol", "VolumeDriver.Create", "-")
@@ -79,6 +81,7 @@ func TestMalformedJSONOnStdin(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args  []string
 		usage string // the synopsis, under "Usage:"
@@ -113,6 +116,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestGlobalFlagsBeforeAndAfterTheCommand(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	other := pluginstest.New(t)
 	env.ServeSocket("a", "VolumeDriver")

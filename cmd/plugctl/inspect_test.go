@@ -18,6 +18,7 @@ func inspectJSON(t *testing.T, r result) inspection {
 }
 
 func TestInspectSocketPlugin(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	fp := env.ServeSocket("vol", "VolumeDriver")
 	r := plugctl(t, env, "inspect", "vol")
@@ -41,6 +42,7 @@ func TestInspectSocketPlugin(t *testing.T) {
 }
 
 func TestInspectTLSPlugin(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	fp := env.ServeJSON("auth", "authz")
 	r := plugctl(t, env, "inspect", "auth")
@@ -60,6 +62,7 @@ func TestInspectTLSPlugin(t *testing.T) {
 }
 
 func TestInspectFailures(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	env.StaleSocket("crashed")
 	env.WriteSpecFile("typo.spec", "localhost:8080")

@@ -122,6 +122,7 @@ func TestLsFormatJSON(t *testing.T) {
 // TestLsFormats: every output, one rule for the exit status: 1 when a
 // plugin failed, once every plugin is printed.
 func TestLsFormats(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	env.ServeSocket("vol", "VolumeDriver", "Snapshot")
 	env.ServeSpec("net", "NetworkDriver")
@@ -191,6 +192,7 @@ func TestLsFormats(t *testing.T) {
 // TestLsWarnsOfMissingDirectories: a directory named on the command line
 // that does not exist is a warning, and the listing goes on.
 func TestLsWarnsOfMissingDirectories(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	env.ServeSocket("vol", "VolumeDriver")
 	missing := filepath.Join(t.TempDir(), "missing")
@@ -238,6 +240,7 @@ func TestLsWarnsOfMissingDirectories(t *testing.T) {
 }
 
 func TestLsNoActivate(t *testing.T) {
+	t.Parallel()
 	env, vol := lsEnv(t)
 	r := plugctl(t, env, "ls", "--no-activate")
 	require.Equal(t, exitFailure, r.code, "the typo is a failure, found without contacting anyone")
@@ -265,6 +268,7 @@ func TestLsBoundsEachPluginToASecondByDefault(t *testing.T) {
 }
 
 func TestLsExitsZeroWhenEveryRowIsOK(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	env.ServeSocket("vol", "VolumeDriver")
 	env.ServeSpec("net", "NetworkDriver")
@@ -275,6 +279,7 @@ func TestLsExitsZeroWhenEveryRowIsOK(t *testing.T) {
 }
 
 func TestLsEmpty(t *testing.T) {
+	t.Parallel()
 	r := plugctl(t, pluginstest.New(t), "ls")
 	require.Equal(t, exitOK, r.code)
 	assert.Len(t, lines(r.stdout), 1, "the header only")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestRetriesAreReportedOnStderr(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	fp := env.ServeSocket("p", "X").
 		Handle("X.Do", pluginstest.Reply("done")).
@@ -33,6 +34,7 @@ func TestRetriesAreReportedOnStderr(t *testing.T) {
 // TestDebugLogsTheLibrarysWarnings: with --debug, each retry is told once,
 // by the library's warning, which replaces plugctl's waiting line.
 func TestDebugLogsTheLibrarysWarnings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		args  []string

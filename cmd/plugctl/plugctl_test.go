@@ -74,6 +74,7 @@ func requireOneErrorLine(t *testing.T, r result) string {
 }
 
 func TestRunWithTheRealStreams(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"-h"}, strings.NewReader(""), &stdout, &stderr)
 	assert.Equal(t, exitOK, code)

@@ -45,6 +45,7 @@ func requireWaited(t *testing.T, line string, p *pluginstest.Plugin, what string
 // what they wait for, then give up at the default bound with one line
 // naming the plugin, its address and what did not answer.
 func TestHungPlugin(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	hung := env.ServeSocket("hung", "X").Inject(pluginstest.Fault{Method: "Plugin.Activate", Delay: time.Hour})
 	stuck := env.ServeSocket("stuck", "X").Inject(pluginstest.Fault{Method: "X.Do", Delay: time.Hour})
@@ -88,6 +89,7 @@ func TestHungPlugin(t *testing.T) {
 // TestSlowPlugin: a plugin slow to activate and slow to answer gets one
 // silence line per step, and its answer.
 func TestSlowPlugin(t *testing.T) {
+	t.Parallel()
 	env := pluginstest.New(t)
 	const delay = 4 * testQuiet
 	slow := env.ServeSocket("slow", "X").
@@ -106,6 +108,7 @@ func TestSlowPlugin(t *testing.T) {
 // TestOutputRestartsTheSilence: a line on stderr, such as a retry, starts
 // the silence over, and the silence line comes once.
 func TestOutputRestartsTheSilence(t *testing.T) {
+	t.Parallel()
 	const quiet, every, n = 200 * time.Millisecond, 10 * time.Millisecond, 30
 	var buf testkit.Buffer
 	a := newApp(strings.NewReader(""), io.Discard, &buf)
@@ -139,6 +142,7 @@ func TestOutputRestartsTheSilence(t *testing.T) {
 // TestNoSilenceLineOnceAnswered: a wait that ends before the silence
 // prints nothing, then or later.
 func TestNoSilenceLineOnceAnswered(t *testing.T) {
+	t.Parallel()
 	var buf testkit.Buffer
 	a := newApp(strings.NewReader(""), io.Discard, &buf)
 	a.quietFor = testQuiet
@@ -151,6 +155,7 @@ func TestNoSilenceLineOnceAnswered(t *testing.T) {
 // the plugin's; the silence line comes quietFor after the next attempt
 // starts, not while plugctl waits for it.
 func TestSilenceCountsFromTheNextAttempt(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		debug bool // the library's warning replaces plugctl's line
