@@ -98,12 +98,6 @@ func settles(cond func() bool) bool {
 	return false
 }
 
-// goroutinesSettle reports whether, within a few seconds, no more
-// goroutines run than base. Its callers must not run in parallel.
-func goroutinesSettle(base int) bool {
-	return settles(func() bool { return runtime.NumGoroutine() <= base })
-}
-
 // echo is testkit.Echo as a handler, for pluginstest's Handle.
 var echo = http.HandlerFunc(testkit.Echo)
 
