@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
 	"github.com/go-dockerplugins/plugins"
@@ -84,18 +83,6 @@ func heapGrowth(f func()) uint64 {
 	f()
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
-}
-
-// settles reports whether cond holds within a few seconds. It polls in the
-// calling goroutine: a condition run by require.Eventually would count,
-// among goroutines, the one that runs it.
-func settles(cond func() bool) bool {
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return true
-		}
-	}
-	return false
 }
 
 // echo is testkit.Echo as a handler, for pluginstest's Handle.

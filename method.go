@@ -143,3 +143,35 @@ func (p *Plugin) ClientFor(iface string) (*Client, error) {
 	}
 	return p.Client, nil
 }
+
+// TypedClient returns the typed client newClient makes of p's client, or
+// the error ClientFor returns for iface: a typed client's FromPlugin is one
+// line of it,
+//
+//	func FromPlugin(p *plugins.Plugin) (*Client, error) {
+//		return plugins.TypedClient(p, Interface, NewClient)
+//	}
+func TypedClient[C any](p *Plugin, iface string, newClient func(*Client) C) (C, error) {
+	c, err := p.ClientFor(iface)
+	if err != nil {
+		var zero C
+		return zero, err
+	}
+	return newClient(c), nil
+}
+
+// AnswerFailure returns a Method's Failure for an interface whose 200
+// answers carry the plugin's error as text, which errText reads from the
+// answer: when it is not empty, the call fails with an *AnswerError of
+// method, its text after prefix ("remote: " for network and IPAM drivers,
+// "" for most).
+//
+//	Failure: plugins.AnswerFailure("VolumeDriver.Mount", "", func(r *MountResponse) string { return r.Err })
+func AnswerFailure[Resp any](method, prefix string, errText func(*Resp) string) func(*Resp) error {
+	return func(r *Resp) error {
+		if msg := errText(r); msg != "" {
+			return &AnswerError{Method: method, Message: msg, Prefix: prefix}
+		}
+		return nil
+	}
+}

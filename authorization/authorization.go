@@ -29,11 +29,7 @@ func NewClient(c *plugins.Client) *Client {
 // FromPlugin returns a Client for p, an activated plugin, or an error
 // matching plugins.ErrNotImplements if p's manifest does not list Interface.
 func FromPlugin(p *plugins.Plugin) (*Client, error) {
-	c, err := p.ClientFor(Interface)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(c), nil
+	return plugins.TypedClient(p, Interface, NewClient)
 }
 
 // AuthZReq asks the plugin whether an API request may proceed, with req

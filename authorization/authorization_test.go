@@ -2,39 +2,24 @@ package authorization_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"io"
-	"math/big"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/authorization"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// serve serves an authorization plugin and returns a typed client for it.
-func serve(t *testing.T) (*authorization.Client, *pluginstest.Plugin) {
-	t.Helper()
-	env := pluginstest.New(t)
-	fake := env.ServeSocket("authz", authorization.Interface)
-	p, err := env.Store().Get("authz", authorization.Interface)
-	require.NoError(t, err)
-	c, err := authorization.FromPlugin(p)
-	require.NoError(t, err)
-	return c, fake
-}
+// fixture serves an authorization plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*authorization.Client]{Name: "authz", Interface: authorization.Interface, FromPlugin: authorization.FromPlugin}
 
 // method is one of the interface's methods, through the typed client.
 type method struct {
@@ -47,50 +32,19 @@ var methods = []method{
 	{"AuthZPlugin.AuthZRes", (*authorization.Client).AuthZRes},
 }
 
-// newCert returns a self-signed certificate for common name cn.
-func newCert(t *testing.T, cn string) *x509.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Unix(0, 0),
-		NotAfter:     time.Unix(0, 0).Add(24 * time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return cert
-}
-
 // pemJSON is a certificate as the engine sends it: its PEM text, base64.
 func pemJSON(c *x509.Certificate) string {
 	return `"` + base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})) + `"`
 }
 
 func TestFromPlugin(t *testing.T) {
-	env := pluginstest.New(t)
-	env.ServeSocket("authz", authorization.Interface)
-	env.ServeSocket("vol", "VolumeDriver")
-
-	p, err := env.Store().Get("authz", authorization.Interface)
-	require.NoError(t, err)
-	c, err := authorization.FromPlugin(p)
-	require.NoError(t, err)
-	require.NotNil(t, c)
-
-	p, err = env.Store().Get("vol", "VolumeDriver")
-	require.NoError(t, err)
-	_, err = authorization.FromPlugin(p)
-	assert.ErrorIs(t, err, plugins.ErrNotImplements)
+	require.NotNil(t, fixture.CheckFromPlugin(t))
 	assert.Equal(t, "authz", authorization.Interface, "the manifest name, not the path prefix")
 }
 
 // The request as sent: the engine's JSON, every empty key left out.
 func TestRequestJSON(t *testing.T) {
-	cert := newCert(t, "alice")
+	cert := typedtest.NewCert(t, "alice")
 	tests := []struct {
 		name string
 		req  authorization.Request
@@ -133,15 +87,14 @@ func TestRequestJSON(t *testing.T) {
 	for _, m := range methods {
 		for _, tt := range tests {
 			t.Run(m.name+"/"+tt.name, func(t *testing.T) {
-				c, fake := serve(t)
+				c, fake := fixture.Serve(t)
 				fake.Handle(m.name, pluginstest.Reply(authorization.Response{Allow: true}))
 				resp, err := m.call(c, context.Background(), tt.req)
 				require.NoError(t, err)
 				assert.True(t, resp.Allow)
-				calls := fake.Calls(m.name)
-				require.Len(t, calls, 1)
-				assert.Equal(t, tt.want+"\n", string(calls[0].Body))
-				assert.Equal(t, "/"+m.name, calls[0].Path)
+				req := typedtest.OnlyRequest(t, fake, m.name)
+				assert.Equal(t, tt.want+"\n", string(req.Body))
+				assert.Equal(t, "/"+m.name, req.Path)
 			})
 		}
 	}
@@ -165,8 +118,8 @@ func TestAnswers(t *testing.T) {
 	for _, m := range methods {
 		for _, tt := range tests {
 			t.Run(m.name+"/"+tt.name, func(t *testing.T) {
-				c, fake := serve(t)
-				fake.HandleFunc(m.name, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, tt.answer) })
+				c, fake := fixture.Serve(t)
+				fake.Handle(m.name, typedtest.Raw(tt.answer))
 				resp, err := m.call(c, context.Background(), authorization.Request{RequestMethod: "GET"})
 				require.NoError(t, err)
 				assert.Equal(t, tt.want, resp)
@@ -178,25 +131,20 @@ func TestAnswers(t *testing.T) {
 func TestErrors(t *testing.T) {
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
-			c, fake := serve(t)
+			c, fake := fixture.Serve(t)
 			ctx := context.Background()
 
 			// The plugin SDK's answer when its plugin sets Err.
 			fake.Handle(m.name, pluginstest.Reply(authorization.Response{Err: "no user"}))
 			fake.Inject(pluginstest.Fault{Method: m.name, Times: 1, Status: http.StatusInternalServerError, Err: "no user"})
 			_, err := m.call(c, ctx, authorization.Request{})
-			require.EqualError(t, err, m.name+": no user", "the engine then reports \"plugin <name> failed with error: \" and this")
-			var se *plugins.StatusError
-			require.ErrorAs(t, err, &se)
-			assert.Equal(t, http.StatusInternalServerError, se.StatusCode)
-			var ae *plugins.AnswerError
-			assert.False(t, errors.As(err, &ae), "not an error inside a 200 answer")
+			typedtest.StatusError(t, err, http.StatusInternalServerError, m.name+": no user", "the engine then reports \"plugin <name> failed with error: \" and this")
+			assert.False(t, typedtest.IsAnswerError(err), "not an error inside a 200 answer")
 
 			// Neither method is optional.
 			fake.Handle(m.name, http.NotFoundHandler())
 			_, err = m.call(c, ctx, authorization.Request{})
-			assert.True(t, plugins.IsNotFound(err), "%v", err)
-			assert.EqualError(t, err, m.name+": 404 page not found\n")
+			typedtest.NotFound(t, err, m.name)
 
 			// An empty 200 answer does not decode, as in the engine.
 			fake.HandleFunc(m.name, func(http.ResponseWriter, *http.Request) {})
@@ -210,7 +158,7 @@ func TestErrors(t *testing.T) {
 func TestNoTimeout(t *testing.T) {
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
-			c, fake := serve(t)
+			c, fake := fixture.Serve(t)
 			fake.Handle(m.name, pluginstest.Reply(authorization.Response{Allow: true}))
 			fake.Inject(pluginstest.Fault{Method: m.name, Delay: 300 * time.Millisecond})
 
@@ -218,18 +166,16 @@ func TestNoTimeout(t *testing.T) {
 			require.NoError(t, err, "a slow answer without a deadline")
 			assert.True(t, resp.Allow)
 
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-			defer cancel()
-			start := time.Now()
-			_, err = m.call(c, ctx, authorization.Request{})
-			assert.ErrorIs(t, err, context.DeadlineExceeded)
-			assert.Less(t, time.Since(start), 250*time.Millisecond+time.Second/2)
+			typedtest.EndsAtDeadline(t, 50*time.Millisecond, 250*time.Millisecond+time.Second/2, func(ctx context.Context) error {
+				_, err := m.call(c, ctx, authorization.Request{})
+				return err
+			})
 		})
 	}
 }
 
 func TestPeerCertificateJSON(t *testing.T) {
-	cert := newCert(t, "bob")
+	cert := typedtest.NewCert(t, "bob")
 	b, err := json.Marshal((*authorization.PeerCertificate)(cert))
 	require.NoError(t, err)
 	assert.JSONEq(t, pemJSON(cert), string(b))

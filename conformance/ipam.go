@@ -69,12 +69,10 @@ type ipamState struct {
 func ipamCall[Req, Resp any](st *ipamState, name string, req Req, noBody, optional bool) (Resp, error) {
 	m := plugins.Method[Req, Resp]{
 		Name: name, NoBody: noBody, Optional: optional,
-		Failure: func(r *Resp) error {
-			if msg, _ := ipamKeys(r); msg != "" {
-				return &plugins.AnswerError{Method: name, Message: msg, Prefix: "remote: "}
-			}
-			return nil
-		},
+		Failure: plugins.AnswerFailure(name, "remote: ", func(r *Resp) string {
+			msg, _ := ipamKeys(r)
+			return msg
+		}),
 	}
 	var resp Resp
 	err := st.s.call(name, func(ctx context.Context) (err error) {

@@ -5,26 +5,19 @@ import (
 	"io"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typed"
 )
 
 // Interface is the name a graph-driver plugin lists in its manifest, as in
 // plugins.Get(name, graphdriver.Interface).
 const Interface = "GraphDriver"
 
-// answerErr is the interface's convention for an Err in a 200 answer: the
-// plugin's text, verbatim.
-func answerErr(method, msg string) error {
-	if msg == "" {
-		return nil
-	}
-	return &plugins.AnswerError{Method: method, Message: msg}
-}
-
-// withErr is a method whose answer's Err counts.
+// withErr is a method whose answer's Err counts, by the interface's
+// convention for an Err in a 200 answer: the plugin's text, verbatim.
 func withErr[Req any](name string) plugins.Method[Req, Response] {
 	return plugins.Method[Req, Response]{
 		Name:    name,
-		Failure: func(r *Response) error { return answerErr(name, r.Err) },
+		Failure: plugins.AnswerFailure(name, "", func(r *Response) string { return r.Err }),
 	}
 }
 
@@ -61,21 +54,14 @@ func NewClient(c *plugins.Client) *Client { return &Client{c: c} }
 // matching plugins.ErrNotImplements when p's manifest does not list
 // Interface.
 func FromPlugin(p *plugins.Plugin) (*Client, error) {
-	c, err := p.ClientFor(Interface)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(c), nil
+	return plugins.TypedClient(p, Interface, NewClient)
 }
-
-// errOnly keeps the error of a call whose answer holds nothing else.
-func errOnly(_ Response, err error) error { return err }
 
 // Init asks the driver to start, in req.Home (GraphDriver.Init). The engine
 // sent it at daemon start, with Capabilities right after it; an error of
 // either meant the storage driver was unusable and the daemon did not start.
 func (c *Client) Init(ctx context.Context, req InitRequest) error {
-	return errOnly(initialize.Call(ctx, c.c, req))
+	return typed.ErrOnly(initialize.Call(ctx, c.c, req))
 }
 
 // Capabilities asks what the driver can do (GraphDriver.Capabilities, with
@@ -96,7 +82,7 @@ func (c *Client) Capabilities(ctx context.Context) (Capabilities, error) {
 // out). The engine filled the four fields, for each layer of an image it
 // pulled, loaded or built.
 func (c *Client) Create(ctx context.Context, req Request) error {
-	return errOnly(create.Call(ctx, c.c, req))
+	return typed.ErrOnly(create.Call(ctx, c.c, req))
 }
 
 // CreateReadWrite asks the driver to create a writable layer, req.ID, on
@@ -104,13 +90,13 @@ func (c *Client) Create(ctx context.Context, req Request) error {
 // fields left out). The engine filled the four fields, for a container's
 // layer and its init layer.
 func (c *Client) CreateReadWrite(ctx context.Context, req Request) error {
-	return errOnly(createReadWrite.Call(ctx, c.c, req))
+	return typed.ErrOnly(createReadWrite.Call(ctx, c.c, req))
 }
 
 // Remove asks the driver to remove a layer (GraphDriver.Remove, with the ID
 // only).
 func (c *Client) Remove(ctx context.Context, id string) error {
-	return errOnly(remove.Call(ctx, c.c, Request{ID: id}))
+	return typed.ErrOnly(remove.Call(ctx, c.c, Request{ID: id}))
 }
 
 // Get asks the driver to mount a layer, with an SELinux label when
@@ -126,7 +112,7 @@ func (c *Client) Get(ctx context.Context, id, mountLabel string) (string, error)
 // Put tells the driver that a layer mounted by Get is no longer used
 // (GraphDriver.Put, with the ID only).
 func (c *Client) Put(ctx context.Context, id string) error {
-	return errOnly(put.Call(ctx, c.c, Request{ID: id}))
+	return typed.ErrOnly(put.Call(ctx, c.c, Request{ID: id}))
 }
 
 // Exists asks the driver whether it has a layer (GraphDriver.Exists, with
@@ -169,7 +155,7 @@ func (c *Client) GetMetadata(ctx context.Context, id string) (map[string]string,
 // error of the call, an error status included, and failed only on an Err in
 // a 200 answer; this method returns them all, and the caller decides.
 func (c *Client) Cleanup(ctx context.Context) error {
-	return errOnly(cleanup.Call(ctx, c.c, Request{}))
+	return typed.ErrOnly(cleanup.Call(ctx, c.c, Request{}))
 }
 
 // Diff asks the driver for a layer's changes from parent (empty for a base

@@ -9,34 +9,19 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/graphdriver"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// serve serves a graph-driver plugin and returns a typed client of it,
-// through the environment's store configured by opts.
-func serve(t *testing.T, opts ...plugins.StoreOption) (*graphdriver.Client, *pluginstest.Plugin) {
-	t.Helper()
-	env := pluginstest.New(t, opts...)
-	fp := env.ServeSocket("gd", graphdriver.Interface)
-	p, err := env.Store().Get("gd", graphdriver.Interface)
-	require.NoError(t, err)
-	c, err := graphdriver.FromPlugin(p)
-	require.NoError(t, err)
-	return c, fp
-}
-
-// raw answers 200 with body as it is.
-func raw(body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) })
-}
+// fixture serves a graph-driver plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*graphdriver.Client]{Name: "gd", Interface: graphdriver.Interface, FromPlugin: graphdriver.FromPlugin}
 
 const (
 	layer   = "5e2b6a1c0f3d"
@@ -64,15 +49,6 @@ type method struct {
 	optional bool
 	// onErr is what the method returns with an error.
 	onErr any
-}
-
-func readAll(rc io.ReadCloser, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	return string(b), err
 }
 
 var methods = []method{
@@ -140,7 +116,7 @@ var methods = []method{
 	{
 		name: "GraphDriver.Diff",
 		call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
-			return readAll(c.Diff(ctx, layer, parent))
+			return typedtest.ReadAll(c.Diff(ctx, layer, parent))
 		},
 		body: `{"ID":"` + layer + `","Parent":"` + parent + `"}`,
 	},
@@ -184,8 +160,8 @@ func TestEveryMethod(t *testing.T) {
 	require.Len(t, methods, 15, "every method of the interface")
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
-			c, fp := serve(t)
-			fp.Handle(m.name, raw(`{}`))
+			c, fp := fixture.Serve(t)
+			fp.Handle(m.name, typedtest.Raw(`{}`))
 			_, err := m.call(context.Background(), c)
 			require.NoError(t, err)
 			calls := fp.Calls(m.name)
@@ -204,184 +180,163 @@ func TestEveryMethod(t *testing.T) {
 }
 
 func TestRequestsAndAnswers(t *testing.T) {
-	tests := []struct {
-		name   string
-		method string
-		call   func(ctx context.Context, c *graphdriver.Client) (any, error)
-		// body is the request as the engine sends it.
-		body   string
-		answer string
-		want   any
-	}{
+	fixture.RunExchanges(t, []typedtest.Exchange[*graphdriver.Client]{
 		{
-			name: "init, every field", method: "GraphDriver.Init",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
+			Name: "init, every field", Method: "GraphDriver.Init",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
 				return nil, c.Init(ctx, graphdriver.InitRequest{
 					Home: "/var/lib/docker/gd", Opts: []string{"gd.size=10G", "gd.fs=xfs"},
 					UIDMaps: []graphdriver.IDMap{{ContainerID: 0, HostID: 100000, Size: 65536}},
 					GIDMaps: []graphdriver.IDMap{{ContainerID: 0, HostID: 200000, Size: 65536}, {ContainerID: 65536, HostID: 1, Size: 1}},
 				})
 			},
-			body: `{"Home":"/var/lib/docker/gd","Opts":["gd.size=10G","gd.fs=xfs"],` +
+			Body: `{"Home":"/var/lib/docker/gd","Opts":["gd.size=10G","gd.fs=xfs"],` +
 				`"UIDMaps":[{"container_id":0,"host_id":100000,"size":65536}],` +
 				`"GIDMaps":[{"container_id":0,"host_id":200000,"size":65536},{"container_id":65536,"host_id":1,"size":1}]}`,
-			answer: `{}`,
+			Answer: `{}`,
 		},
 		{
-			name: "init, nothing: no key left out", method: "GraphDriver.Init",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
+			Name: "init, nothing: no key left out", Method: "GraphDriver.Init",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
 				return nil, c.Init(ctx, graphdriver.InitRequest{})
 			},
-			body: `{"Home":"","Opts":null,"UIDMaps":null,"GIDMaps":null}`, answer: `{"Err":""}`,
+			Body: `{"Home":"","Opts":null,"UIDMaps":null,"GIDMaps":null}`, Answer: `{"Err":""}`,
 		},
 		{
-			name: "init, empty lists", method: "GraphDriver.Init",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
+			Name: "init, empty lists", Method: "GraphDriver.Init",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
 				return nil, c.Init(ctx, graphdriver.InitRequest{Home: "/h", Opts: []string{}, UIDMaps: []graphdriver.IDMap{}})
 			},
-			body: `{"Home":"/h","Opts":[],"UIDMaps":[],"GIDMaps":null}`, answer: `{}`,
+			Body: `{"Home":"/h","Opts":[],"UIDMaps":[],"GIDMaps":null}`, Answer: `{}`,
 		},
 		{
-			name: "capabilities", method: "GraphDriver.Capabilities",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Capabilities(ctx) },
-			body: `{}`, answer: `{"Capabilities":{"ReproducesExactDiffs":true}}`,
-			want: graphdriver.Capabilities{ReproducesExactDiffs: true},
+			Name: "capabilities", Method: "GraphDriver.Capabilities",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Capabilities(ctx) },
+			Body: `{}`, Answer: `{"Capabilities":{"ReproducesExactDiffs":true}}`,
+			Want: graphdriver.Capabilities{ReproducesExactDiffs: true},
 		},
 		{
-			name: "capabilities, keys in any case", method: "GraphDriver.Capabilities",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Capabilities(ctx) },
-			body: `{}`, answer: `{"capabilities":{"reproducesexactdiffs":true}}`,
-			want: graphdriver.Capabilities{ReproducesExactDiffs: true},
+			Name: "capabilities, keys in any case", Method: "GraphDriver.Capabilities",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Capabilities(ctx) },
+			Body: `{}`, Answer: `{"capabilities":{"reproducesexactdiffs":true}}`,
+			Want: graphdriver.Capabilities{ReproducesExactDiffs: true},
 		},
 		{
-			name: "capabilities, null", method: "GraphDriver.Capabilities",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Capabilities(ctx) },
-			body: `{}`, answer: `null`, want: graphdriver.Capabilities{},
+			Name: "capabilities, null", Method: "GraphDriver.Capabilities",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Capabilities(ctx) },
+			Body: `{}`, Answer: `null`, Want: graphdriver.Capabilities{},
 		},
 		{
-			name: "create, every field", method: "GraphDriver.Create",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
+			Name: "create, every field", Method: "GraphDriver.Create",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
 				return nil, c.Create(ctx, graphdriver.Request{ID: layer, Parent: parent, MountLabel: label, StorageOpt: map[string]string{"size": "10G", "a": "b"}})
 			},
-			body:   `{"ID":"` + layer + `","Parent":"` + parent + `","MountLabel":"` + label + `","StorageOpt":{"a":"b","size":"10G"}}`,
-			answer: `{}`,
+			Body:   `{"ID":"` + layer + `","Parent":"` + parent + `","MountLabel":"` + label + `","StorageOpt":{"a":"b","size":"10G"}}`,
+			Answer: `{}`,
 		},
 		{
-			name: "create, a base layer: no Parent key", method: "GraphDriver.Create",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
+			Name: "create, a base layer: no Parent key", Method: "GraphDriver.Create",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
 				return nil, c.Create(ctx, graphdriver.Request{ID: layer, StorageOpt: map[string]string{}})
 			},
-			body: `{"ID":"` + layer + `"}`, answer: `{}`,
+			Body: `{"ID":"` + layer + `"}`, Answer: `{}`,
 		},
 		{
-			name: "create read-write", method: "GraphDriver.CreateReadWrite",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
+			Name: "create read-write", Method: "GraphDriver.CreateReadWrite",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) {
 				return nil, c.CreateReadWrite(ctx, graphdriver.Request{ID: layer + "-init", Parent: layer, MountLabel: label})
 			},
-			body: `{"ID":"` + layer + `-init","Parent":"` + layer + `","MountLabel":"` + label + `"}`, answer: `{}`,
+			Body: `{"ID":"` + layer + `-init","Parent":"` + layer + `","MountLabel":"` + label + `"}`, Answer: `{}`,
 		},
 		{
-			name: "remove, an empty ID: {}", method: "GraphDriver.Remove",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return nil, c.Remove(ctx, "") },
-			body: `{}`, answer: `{}`,
+			Name: "remove, an empty ID: {}", Method: "GraphDriver.Remove",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return nil, c.Remove(ctx, "") },
+			Body: `{}`, Answer: `{}`,
 		},
 		{
-			name: "get", method: "GraphDriver.Get",
-			call:   func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Get(ctx, layer, label) },
-			body:   `{"ID":"` + layer + `","MountLabel":"` + label + `"}`,
-			answer: `{"Dir":"/var/lib/docker/gd/mnt/` + layer + `","Extra":true}`,
-			want:   "/var/lib/docker/gd/mnt/" + layer,
+			Name: "get", Method: "GraphDriver.Get",
+			Call:   func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Get(ctx, layer, label) },
+			Body:   `{"ID":"` + layer + `","MountLabel":"` + label + `"}`,
+			Answer: `{"Dir":"/var/lib/docker/gd/mnt/` + layer + `","Extra":true}`,
+			Want:   "/var/lib/docker/gd/mnt/" + layer,
 		},
 		{
-			name: "get, no label", method: "GraphDriver.Get",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Get(ctx, layer, "") },
-			body: `{"ID":"` + layer + `"}`, answer: `{"Dir":"/mnt/x"}`, want: "/mnt/x",
+			Name: "get, no label", Method: "GraphDriver.Get",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Get(ctx, layer, "") },
+			Body: `{"ID":"` + layer + `"}`, Answer: `{"Dir":"/mnt/x"}`, Want: "/mnt/x",
 		},
 		{
-			name: "put", method: "GraphDriver.Put",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return nil, c.Put(ctx, layer) },
-			body: `{"ID":"` + layer + `"}`, answer: `{}`,
+			Name: "put", Method: "GraphDriver.Put",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return nil, c.Put(ctx, layer) },
+			Body: `{"ID":"` + layer + `"}`, Answer: `{}`,
 		},
 		{
-			name: "exists", method: "GraphDriver.Exists",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Exists(ctx, layer) },
-			body: `{"ID":"` + layer + `"}`, answer: `{"Exists":true}`, want: true,
+			Name: "exists", Method: "GraphDriver.Exists",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Exists(ctx, layer) },
+			Body: `{"ID":"` + layer + `"}`, Answer: `{"Exists":true}`, Want: true,
 		},
 		{
-			name: "exists, the key left out", method: "GraphDriver.Exists",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Exists(ctx, layer) },
-			body: `{"ID":"` + layer + `"}`, answer: `{}`, want: false,
+			Name: "exists, the key left out", Method: "GraphDriver.Exists",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Exists(ctx, layer) },
+			Body: `{"ID":"` + layer + `"}`, Answer: `{}`, Want: false,
 		},
 		{
-			name: "status", method: "GraphDriver.Status",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Status(ctx) },
-			body: `{}`, answer: `{"Status":[["Backing Filesystem","xfs"],["Layers","12"]]}`,
-			want: [][2]string{{"Backing Filesystem", "xfs"}, {"Layers", "12"}},
+			Name: "status", Method: "GraphDriver.Status",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Status(ctx) },
+			Body: `{}`, Answer: `{"Status":[["Backing Filesystem","xfs"],["Layers","12"]]}`,
+			Want: [][2]string{{"Backing Filesystem", "xfs"}, {"Layers", "12"}},
 		},
 		{
-			name: "status, pairs of other lengths", method: "GraphDriver.Status",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Status(ctx) },
-			body: `{}`, answer: `{"Status":[["a"],["b","c","dropped"],[]]}`,
-			want: [][2]string{{"a", ""}, {"b", "c"}, {"", ""}},
+			Name: "status, pairs of other lengths", Method: "GraphDriver.Status",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Status(ctx) },
+			Body: `{}`, Answer: `{"Status":[["a"],["b","c","dropped"],[]]}`,
+			Want: [][2]string{{"a", ""}, {"b", "c"}, {"", ""}},
 		},
 		{
-			name: "get metadata", method: "GraphDriver.GetMetadata",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.GetMetadata(ctx, layer) },
-			body: `{"ID":"` + layer + `"}`, answer: `{"Metadata":{"MergedDir":"/m","UpperDir":"/u"}}`,
-			want: map[string]string{"MergedDir": "/m", "UpperDir": "/u"},
+			Name: "get metadata", Method: "GraphDriver.GetMetadata",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.GetMetadata(ctx, layer) },
+			Body: `{"ID":"` + layer + `"}`, Answer: `{"Metadata":{"MergedDir":"/m","UpperDir":"/u"}}`,
+			Want: map[string]string{"MergedDir": "/m", "UpperDir": "/u"},
 		},
 		{
-			name: "get metadata, none", method: "GraphDriver.GetMetadata",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.GetMetadata(ctx, layer) },
-			body: `{"ID":"` + layer + `"}`, answer: `{"Metadata":null}`, want: map[string]string(nil),
+			Name: "get metadata, none", Method: "GraphDriver.GetMetadata",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.GetMetadata(ctx, layer) },
+			Body: `{"ID":"` + layer + `"}`, Answer: `{"Metadata":null}`, Want: map[string]string(nil),
 		},
 		{
-			name: "cleanup", method: "GraphDriver.Cleanup",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return nil, c.Cleanup(ctx) },
-			body: `{}`, answer: `{}`,
+			Name: "cleanup", Method: "GraphDriver.Cleanup",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return nil, c.Cleanup(ctx) },
+			Body: `{}`, Answer: `{}`,
 		},
 		{
-			name: "changes", method: "GraphDriver.Changes",
-			call:   func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Changes(ctx, layer, parent) },
-			body:   `{"ID":"` + layer + `","Parent":"` + parent + `"}`,
-			answer: `{"Changes":[{"Path":"/etc","Kind":0},{"Path":"/etc/motd","Kind":1},{"Path":"/tmp/x","Kind":2}]}`,
-			want: []graphdriver.Change{
+			Name: "changes", Method: "GraphDriver.Changes",
+			Call:   func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Changes(ctx, layer, parent) },
+			Body:   `{"ID":"` + layer + `","Parent":"` + parent + `"}`,
+			Answer: `{"Changes":[{"Path":"/etc","Kind":0},{"Path":"/etc/motd","Kind":1},{"Path":"/tmp/x","Kind":2}]}`,
+			Want: []graphdriver.Change{
 				{Path: "/etc", Kind: graphdriver.ChangeModify},
 				{Path: "/etc/motd", Kind: graphdriver.ChangeAdd},
 				{Path: "/tmp/x", Kind: graphdriver.ChangeDelete},
 			},
 		},
 		{
-			name: "changes of a base layer", method: "GraphDriver.Changes",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Changes(ctx, layer, "") },
-			body: `{"ID":"` + layer + `"}`, answer: `{"Changes":[{"Path":"/bin","Kind":1}]}`,
-			want: []graphdriver.Change{{Path: "/bin", Kind: graphdriver.ChangeAdd}},
+			Name: "changes of a base layer", Method: "GraphDriver.Changes",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.Changes(ctx, layer, "") },
+			Body: `{"ID":"` + layer + `"}`, Answer: `{"Changes":[{"Path":"/bin","Kind":1}]}`,
+			Want: []graphdriver.Change{{Path: "/bin", Kind: graphdriver.ChangeAdd}},
 		},
 		{
-			name: "diff size", method: "GraphDriver.DiffSize",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.DiffSize(ctx, layer, parent) },
-			body: `{"ID":"` + layer + `","Parent":"` + parent + `"}`, answer: `{"Size":1099511627776}`,
-			want: int64(1 << 40),
+			Name: "diff size", Method: "GraphDriver.DiffSize",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.DiffSize(ctx, layer, parent) },
+			Body: `{"ID":"` + layer + `","Parent":"` + parent + `"}`, Answer: `{"Size":1099511627776}`,
+			Want: int64(1 << 40),
 		},
 		{
-			name: "diff size, the key left out", method: "GraphDriver.DiffSize",
-			call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.DiffSize(ctx, layer, "") },
-			body: `{"ID":"` + layer + `"}`, answer: `{}`, want: int64(0),
+			Name: "diff size, the key left out", Method: "GraphDriver.DiffSize",
+			Call: func(ctx context.Context, c *graphdriver.Client) (any, error) { return c.DiffSize(ctx, layer, "") },
+			Body: `{"ID":"` + layer + `"}`, Answer: `{}`, Want: int64(0),
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, fp := serve(t)
-			fp.Handle(tt.method, raw(tt.answer))
-			got, err := tt.call(context.Background(), c)
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-			calls := fp.Calls(tt.method)
-			require.Len(t, calls, 1)
-			assert.Equal(t, tt.body+"\n", string(calls[0].Body), "the request, byte for byte as the engine sends it")
-			assert.Equal(t, "/"+tt.method, calls[0].Path)
-		})
-	}
+	})
 }
 
 // An answer whose values do not fit fails the call, as in the engine.
@@ -401,8 +356,8 @@ func TestMalformedAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.answer, func(t *testing.T) {
-			c, fp := serve(t)
-			fp.Handle(tt.method, raw(tt.answer))
+			c, fp := fixture.Serve(t)
+			fp.Handle(tt.method, typedtest.Raw(tt.answer))
 			_, err := tt.call(context.Background(), c)
 			require.Error(t, err)
 			if tt.answer == "" {
@@ -420,8 +375,8 @@ func TestErrInAnswer(t *testing.T) {
 	const msg = "layer " + layer + " is busy: 100% used"
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
-			c, fp := serve(t)
-			fp.Handle(m.name, raw(`{"Err":"`+msg+`","Dir":"/mnt/x","Exists":true,"Status":[["a","b"]],`+
+			c, fp := fixture.Serve(t)
+			fp.Handle(m.name, typedtest.Raw(`{"Err":"`+msg+`","Dir":"/mnt/x","Exists":true,"Status":[["a","b"]],`+
 				`"Changes":[{"Path":"/a","Kind":1}],"Size":42,"Metadata":{"k":"v"},"Capabilities":{"ReproducesExactDiffs":true}}`))
 			got, err := m.call(context.Background(), c)
 			if !m.readsErr {
@@ -438,14 +393,8 @@ func TestErrInAnswer(t *testing.T) {
 				}
 				return
 			}
-			require.EqualError(t, err, msg, "the engine's text: the plugin's, with no prefix")
-			var ae *plugins.AnswerError
-			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, m.name, ae.Method)
-			assert.Equal(t, msg, ae.Message)
-			assert.Empty(t, ae.Prefix)
-			var se *plugins.StatusError
-			assert.False(t, errors.As(err, &se), "not a status error")
+			typedtest.AnswerError(t, err, plugins.AnswerError{Method: m.name, Message: msg}, "the engine's text: the plugin's, with no prefix")
+			assert.False(t, typedtest.IsStatusError(err), "not a status error")
 			if m.name == "GraphDriver.Get" {
 				assert.Equal(t, "/mnt/x", got, "the engine returns Dir with the error")
 			} else {
@@ -460,20 +409,8 @@ func TestErrInAnswer(t *testing.T) {
 func TestStatusError(t *testing.T) {
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
-			c, fp := serve(t)
-			fp.Handle(m.name, raw(`{}`)).
-				Inject(pluginstest.Fault{Method: m.name, Status: http.StatusInternalServerError, Err: "no such layer"})
-			got, err := m.call(context.Background(), c)
-			require.EqualError(t, err, m.errorName()+": no such layer")
-			var se *plugins.StatusError
-			require.ErrorAs(t, err, &se)
-			assert.Equal(t, http.StatusInternalServerError, se.StatusCode)
-			assert.Equal(t, m.errorName(), se.Method)
-			var ae *plugins.AnswerError
-			assert.False(t, errors.As(err, &ae))
-			assert.False(t, plugins.IsNotFound(err))
+			got := fixture.FailsWithStatus(t, m.name, m.errorName(), "no such layer", m.call)
 			assert.Equal(t, m.onErr, got)
-			assert.Len(t, fp.Calls(m.name), 1, "an error status is not retried")
 		})
 	}
 }
@@ -483,16 +420,13 @@ func TestStatusError(t *testing.T) {
 func TestNotImplemented(t *testing.T) {
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
-			c, fp := serve(t) // no handler: 404
-			got, err := m.call(context.Background(), c)
-			require.Len(t, fp.Calls(m.name), 1)
+			got, err := fixture.NotImplemented(t, m.name, m.call)
 			if m.optional {
 				require.NoError(t, err)
 				assert.Equal(t, graphdriver.Capabilities{}, got)
 				return
 			}
-			assert.True(t, plugins.IsNotFound(err), "%v", err)
-			assert.EqualError(t, err, m.errorName()+": 404 page not found\n")
+			typedtest.NotFound(t, err, m.errorName())
 			assert.Equal(t, m.onErr, got)
 		})
 	}
@@ -501,14 +435,9 @@ func TestNotImplemented(t *testing.T) {
 // Only a 404 is Capabilities' fallback: any other failure is returned, as
 // the engine failed Init on it.
 func TestCapabilitiesFailures(t *testing.T) {
-	c, fp := serve(t)
-	fp.Inject(pluginstest.Fault{Method: "GraphDriver.Capabilities", Times: 1, Status: http.StatusInternalServerError, Err: "broken"})
-	_, err := c.Capabilities(context.Background())
-	require.EqualError(t, err, "GraphDriver.Capabilities: broken")
-
-	fp.Inject(pluginstest.Fault{Method: "GraphDriver.Capabilities", Times: 1, Status: http.StatusNotFound, Err: "not here"})
-	got, err := c.Capabilities(context.Background())
-	require.NoError(t, err, "a 404 with a JSON body is a 404")
+	got := fixture.FallsBackOn404Only(t, "GraphDriver.Capabilities", func(ctx context.Context, c *graphdriver.Client) (any, error) {
+		return c.Capabilities(ctx)
+	})
 	assert.Equal(t, graphdriver.Capabilities{}, got)
 }
 
@@ -518,8 +447,8 @@ func TestStreams(t *testing.T) {
 	payload := bytes.Repeat([]byte("tar\x00\xff"), 100_000) // larger than any buffer on the way
 
 	t.Run("diff", func(t *testing.T) {
-		c, fp := serve(t)
-		fp.Handle("GraphDriver.Diff", raw(string(payload)))
+		c, fp := fixture.Serve(t)
+		fp.Handle("GraphDriver.Diff", typedtest.Raw(string(payload)))
 		rc, err := c.Diff(context.Background(), layer, "")
 		require.NoError(t, err)
 		b, err := io.ReadAll(rc)
@@ -533,8 +462,8 @@ func TestStreams(t *testing.T) {
 	})
 
 	t.Run("apply diff, a stream", func(t *testing.T) {
-		c, fp := serve(t)
-		fp.Handle("GraphDriver.ApplyDiff", raw(`{"Size":500000}`))
+		c, fp := fixture.Serve(t)
+		fp.Handle("GraphDriver.ApplyDiff", typedtest.Raw(`{"Size":500000}`))
 		pr, pw := io.Pipe()
 		go func() {
 			_, _ = pw.Write(payload[:1000])
@@ -553,8 +482,8 @@ func TestStreams(t *testing.T) {
 	})
 
 	t.Run("apply diff, a known length", func(t *testing.T) {
-		c, fp := serve(t)
-		fp.Handle("GraphDriver.ApplyDiff", raw(`{"Size":3}`))
+		c, fp := fixture.Serve(t)
+		fp.Handle("GraphDriver.ApplyDiff", typedtest.Raw(`{"Size":3}`))
 		size, err := c.ApplyDiff(context.Background(), layer, "", bytes.NewReader([]byte("tar")))
 		require.NoError(t, err)
 		assert.Equal(t, int64(3), size)
@@ -566,8 +495,8 @@ func TestStreams(t *testing.T) {
 	})
 
 	t.Run("apply diff closes the stream", func(t *testing.T) {
-		c, fp := serve(t)
-		fp.Handle("GraphDriver.ApplyDiff", raw(`{"Size":3}`))
+		c, fp := fixture.Serve(t)
+		fp.Handle("GraphDriver.ApplyDiff", typedtest.Raw(`{"Size":3}`))
 		body := &closeRecorder{Reader: strings.NewReader("tar")}
 		_, err := c.ApplyDiff(context.Background(), layer, parent, body)
 		require.NoError(t, err)
@@ -606,7 +535,7 @@ func TestApplyDiffQueryUnescaped(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, fp := serve(t)
+			c, fp := fixture.Serve(t)
 			var read url.Values
 			fp.HandleFunc("GraphDriver.ApplyDiff", func(w http.ResponseWriter, r *http.Request) {
 				read = r.URL.Query()
@@ -628,7 +557,7 @@ func TestApplyDiffQueryUnescaped(t *testing.T) {
 	}
 
 	// The error text has the query as the client wrote it.
-	c, fp := serve(t)
+	c, fp := fixture.Serve(t)
 	fp.Inject(pluginstest.Fault{Method: "GraphDriver.ApplyDiff", Status: http.StatusInternalServerError, Err: "bad layer"})
 	_, err := c.ApplyDiff(context.Background(), "a&b", "", strings.NewReader("tar"))
 	require.EqualError(t, err, "GraphDriver.ApplyDiff?id=a&b&parent=: bad layer")
@@ -640,18 +569,11 @@ func TestNoTimeout(t *testing.T) {
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel() // each waits for its slow answer
-			c, fp := serve(t)
-			fp.Handle(m.name, raw(`{}`)).Inject(pluginstest.Fault{Method: m.name, Delay: 300 * time.Millisecond})
-
-			_, err := m.call(context.Background(), c)
-			require.NoError(t, err, "a slow answer without a deadline")
-
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-			defer cancel()
-			start := time.Now()
-			_, err = m.call(ctx, c)
-			assert.ErrorIs(t, err, context.DeadlineExceeded)
-			assert.Less(t, time.Since(start), 5*time.Second)
+			c, fp := fixture.Serve(t)
+			typedtest.NoTimeout(t, fp, m.name, typedtest.Raw(`{}`), 5*time.Second, func(ctx context.Context) error {
+				_, err := m.call(ctx, c)
+				return err
+			})
 		})
 	}
 }
@@ -662,30 +584,12 @@ func TestNoTimeout(t *testing.T) {
 func TestNoDefaultTimeout(t *testing.T) {
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			var (
-				mu        sync.Mutex
-				scheduled bool
-			)
-			c, fp := serve(t,
-				plugins.WithBackoff(func(int) time.Duration { return 24 * time.Hour }),
-				plugins.WithCallRetryBudget(48*time.Hour),
-				plugins.WithRetryObserver(func(ev plugins.RetryEvent) {
-					if strings.HasPrefix(ev.Method, m.name) && ev.Wait > 0 {
-						mu.Lock()
-						scheduled = true
-						mu.Unlock()
-						cancel()
-					}
-				}))
-			fp.Inject(pluginstest.Fault{Method: m.name, Drop: true})
-			start := time.Now()
-			_, err := m.call(ctx, c)
+			scheduled, took, err := fixture.RetryScheduled(context.Background(), t, m.name, 24*time.Hour, 48*time.Hour, func(ctx context.Context, c *graphdriver.Client) error {
+				_, err := m.call(ctx, c)
+				return err
+			})
 			assert.ErrorIs(t, err, context.Canceled)
-			assert.Less(t, time.Since(start), 10*time.Second, "nothing was waited for")
-			mu.Lock()
-			defer mu.Unlock()
+			assert.Less(t, took, 10*time.Second, "nothing was waited for")
 			assert.True(t, scheduled, "a call without a deadline goes on")
 		})
 	}
@@ -693,7 +597,7 @@ func TestNoDefaultTimeout(t *testing.T) {
 
 // The context given to Diff bounds reading the stream.
 func TestDiffEndsWithContext(t *testing.T) {
-	c, fp := serve(t)
+	c, fp := fixture.Serve(t)
 	fp.HandleFunc("GraphDriver.Diff", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "first")
 		w.(http.Flusher).Flush()
@@ -718,23 +622,18 @@ func TestFromPlugin(t *testing.T) {
 	env := pluginstest.New(t)
 	env.ServeSocket("vol", "VolumeDriver")
 	fp := env.ServeSocket("gd", "VolumeDriver", graphdriver.Interface).
-		Handle("GraphDriver.Exists", raw(`{"Exists":true}`))
+		Handle("GraphDriver.Exists", typedtest.Raw(`{"Exists":true}`))
 
-	p, err := env.Store().Get("vol", "VolumeDriver")
-	require.NoError(t, err)
-	_, err = graphdriver.FromPlugin(p)
+	err := fixture.FromOther(t, env, "vol", "VolumeDriver")
 	require.ErrorIs(t, err, plugins.ErrNotImplements)
 	assert.EqualError(t, err, `Plugin does not implement the requested driver: plugin="vol", requested implementation="GraphDriver"`)
 
-	p, err = env.Store().Get("gd", graphdriver.Interface)
-	require.NoError(t, err)
-	c, err := graphdriver.FromPlugin(p)
-	require.NoError(t, err)
+	c, made := fixture.Clients(t, env, graphdriver.NewClient)
 	ok, err := c.Exists(context.Background(), layer)
 	require.NoError(t, err)
 	assert.True(t, ok)
 
-	ok, err = graphdriver.NewClient(p.Client).Exists(context.Background(), layer)
+	ok, err = made.Exists(context.Background(), layer)
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Len(t, fp.Calls("GraphDriver.Exists"), 2)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typed"
 )
 
 // Interface is the name an IPAM driver plugin lists in its manifest.
@@ -22,16 +23,12 @@ const (
 	MacAddressKey = "com.docker.network.endpoint.macaddress"
 )
 
-// errPrefix is what the engine's remote IPAM writes before the Error of a
-// 200 answer.
-const errPrefix = "remote: "
-
 // The interface's methods, with the engine's conventions: every answer's
 // Error counts, GetCapabilities is optional, and the methods without
 // arguments have no body.
 var (
-	getCapabilities         = noBody(optional(method[struct{}, CapabilitiesResponse]("GetCapabilities")))
-	getDefaultAddressSpaces = noBody(method[struct{}, AddressSpacesResponse]("GetDefaultAddressSpaces"))
+	getCapabilities         = typed.NoBody(typed.Optional(method[struct{}, CapabilitiesResponse]("GetCapabilities")))
+	getDefaultAddressSpaces = typed.NoBody(method[struct{}, AddressSpacesResponse]("GetDefaultAddressSpaces"))
 	requestPool             = method[RequestPoolRequest, RequestPoolResponse]("RequestPool")
 	releasePool             = method[ReleasePoolRequest, Response]("ReleasePool")
 	requestAddress          = method[RequestAddressRequest, RequestAddressResponse]("RequestAddress")
@@ -51,11 +48,7 @@ func NewClient(c *plugins.Client) *Client { return &Client{c: c} }
 // FromPlugin returns a typed client of p, or an error matching
 // plugins.ErrNotImplements if p's manifest does not list Interface.
 func FromPlugin(p *plugins.Plugin) (*Client, error) {
-	c, err := p.ClientFor(Interface)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(c), nil
+	return plugins.TypedClient(p, Interface, NewClient)
 }
 
 // GetCapabilities asks the driver what it needs, with an empty body. It is
@@ -89,7 +82,7 @@ func (c *Client) RequestPool(ctx context.Context, req RequestPoolRequest) (Reque
 // ReleasePool asks the driver to release a pool; the engine only logs
 // errors when it cleans up.
 func (c *Client) ReleasePool(ctx context.Context, req ReleasePoolRequest) error {
-	return errOnly(releasePool.Call(ctx, c.c, req))
+	return typed.ErrOnly(releasePool.Call(ctx, c.c, req))
 }
 
 // RequestAddress asks the driver for an address in a pool. The engine fails
@@ -101,42 +94,11 @@ func (c *Client) RequestAddress(ctx context.Context, req RequestAddressRequest) 
 
 // ReleaseAddress asks the driver to release an address of a pool.
 func (c *Client) ReleaseAddress(ctx context.Context, req ReleaseAddressRequest) error {
-	return errOnly(releaseAddress.Call(ctx, c.c, req))
-}
-
-// answer is an answer type: it embeds Response.
-type answer[R any] interface {
-	*R
-	errorText() string
+	return typed.ErrOnly(releaseAddress.Call(ctx, c.c, req))
 }
 
 // method is the interface's method name, whose answer fails the call when
 // its Error is not empty, with the engine's text.
-func method[Req, Resp any, P answer[Resp]](name string) plugins.Method[Req, Resp] {
-	full := Interface + "." + name
-	return plugins.Method[Req, Resp]{
-		Name: full,
-		Failure: func(r *Resp) error {
-			if msg := P(r).errorText(); msg != "" {
-				return &plugins.AnswerError{Method: full, Message: msg, Prefix: errPrefix}
-			}
-			return nil
-		},
-	}
+func method[Req, Resp any](name string) plugins.Method[Req, Resp] {
+	return typed.Remote[Req, Resp](Interface+"."+name, "Error")
 }
-
-// optional makes a 404 answer a success, with an empty answer.
-func optional[Req, Resp any](m plugins.Method[Req, Resp]) plugins.Method[Req, Resp] {
-	m.Optional = true
-	return m
-}
-
-// noBody sends no request body, as the engine does for methods without
-// arguments.
-func noBody[Req, Resp any](m plugins.Method[Req, Resp]) plugins.Method[Req, Resp] {
-	m.NoBody = true
-	return m
-}
-
-// errOnly keeps the error of a call whose answer holds nothing but Error.
-func errOnly[T any](_ T, err error) error { return err }

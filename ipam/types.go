@@ -17,8 +17,6 @@ type Response struct {
 	Error string
 }
 
-func (r *Response) errorText() string { return r.Error }
-
 // CapabilitiesResponse is the answer to GetCapabilities.
 //
 // It has RequiresRequestReplay, as in the engine; the plugin SDK's has only

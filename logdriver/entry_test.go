@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
 	"github.com/go-dockerplugins/plugins/logdriver"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -259,16 +260,7 @@ func FuzzEntryReader(f *testing.F) {
 			require.NoError(t, logdriver.NewEntryWriter(&buf).WriteEntry(e))
 			again, err := logdriver.NewEntryReader(&buf).Next()
 			require.NoError(t, err)
-			assert.Equal(t, normalize(e), normalize(again))
+			assert.Equal(t, typedtest.NormalizeEntry(e), typedtest.NormalizeEntry(again))
 		}
 	})
-}
-
-// normalize forgets the difference between a nil and an empty line, which
-// the encoding does not keep.
-func normalize(e logdriver.Entry) logdriver.Entry {
-	if len(e.Line) == 0 {
-		e.Line = nil
-	}
-	return e
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typed"
 )
 
 // Interface is the name logging plugins list in their manifest. (Managed
@@ -17,24 +18,16 @@ const Interface = "LogDriver"
 var (
 	capabilities = plugins.Method[struct{}, CapabilitiesResponse]{
 		Name: "LogDriver.Capabilities", NoBody: true, Optional: true,
-		Failure: func(r *CapabilitiesResponse) error { return answerErr("LogDriver.Capabilities", r.Err) },
+		Failure: plugins.AnswerFailure("LogDriver.Capabilities", "", func(r *CapabilitiesResponse) string { return r.Err }),
 	}
-	startLogging = plugins.Method[StartLoggingRequest, Response]{Name: "LogDriver.StartLogging", Failure: failure("LogDriver.StartLogging")}
-	stopLogging  = plugins.Method[StopLoggingRequest, Response]{Name: "LogDriver.StopLogging", Failure: failure("LogDriver.StopLogging")}
+	startLogging = plugins.Method[StartLoggingRequest, Response]{Name: "LogDriver.StartLogging", Failure: plugins.AnswerFailure("LogDriver.StartLogging", "", errText)}
+	stopLogging  = plugins.Method[StopLoggingRequest, Response]{Name: "LogDriver.StopLogging", Failure: plugins.AnswerFailure("LogDriver.StopLogging", "", errText)}
 	readLogs     = plugins.Method[ReadLogsRequest, struct{}]{Name: "LogDriver.ReadLogs"}
 )
 
-// answerErr is the engine's error for a 200 answer: Err as is.
-func answerErr(method, msg string) error {
-	if msg == "" {
-		return nil
-	}
-	return &plugins.AnswerError{Method: method, Message: msg}
-}
-
-func failure(method string) func(*Response) error {
-	return func(r *Response) error { return answerErr(method, r.Err) }
-}
+// errText is the Err of an answer: the engine's error for a 200 answer, as
+// is.
+func errText(r *Response) string { return r.Err }
 
 // Client calls the methods of a logging plugin.
 type Client struct {
@@ -49,11 +42,7 @@ func NewClient(c *plugins.Client) *Client {
 // FromPlugin returns a Client for p, an activated plugin, or an error
 // matching plugins.ErrNotImplements if p's manifest does not list Interface.
 func FromPlugin(p *plugins.Plugin) (*Client, error) {
-	c, err := p.ClientFor(Interface)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(c), nil
+	return plugins.TypedClient(p, Interface, NewClient)
 }
 
 // Capabilities asks what the plugin can do besides taking logs: the engine
@@ -83,8 +72,7 @@ func (c *Client) Capabilities(ctx context.Context) (Capability, error) {
 // status as a *plugins.StatusError. The engine then fails the container's
 // start with "error creating logger: <error>".
 func (c *Client) StartLogging(ctx context.Context, req StartLoggingRequest) error {
-	_, err := startLogging.Call(ctx, c.plugin, req)
-	return err
+	return typed.ErrOnly(startLogging.Call(ctx, c.plugin, req))
 }
 
 // StopLogging tells the plugin that the FIFO req.File will be closed: the
@@ -94,8 +82,7 @@ func (c *Client) StartLogging(ctx context.Context, req StartLoggingRequest) erro
 // Errors are StartLogging's: a 200 answer's Err as is, another status as a
 // *plugins.StatusError.
 func (c *Client) StopLogging(ctx context.Context, req StopLoggingRequest) error {
-	_, err := stopLogging.Call(ctx, c.plugin, req)
-	return err
+	return typed.ErrOnly(stopLogging.Call(ctx, c.plugin, req))
 }
 
 // ReadLogs asks the plugin for a container's logs and returns the answer's

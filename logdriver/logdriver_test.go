@@ -10,28 +10,15 @@ import (
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
 	"github.com/go-dockerplugins/plugins/logdriver"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// serve serves a logging plugin and returns a typed client for it.
-func serve(t *testing.T) (*logdriver.Client, *pluginstest.Plugin) {
-	t.Helper()
-	env := pluginstest.New(t)
-	fake := env.ServeSocket("logs", logdriver.Interface)
-	p, err := env.Store().Get("logs", logdriver.Interface)
-	require.NoError(t, err)
-	c, err := logdriver.FromPlugin(p)
-	require.NoError(t, err)
-	return c, fake
-}
-
-// answer is a handler that answers 200 with body as is.
-func answer(body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) })
-}
+// fixture serves a logging plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*logdriver.Client]{Name: "logs", Interface: logdriver.Interface, FromPlugin: logdriver.FromPlugin}
 
 var (
 	created = time.Date(2025, 3, 4, 5, 6, 7, 890000000, time.UTC)
@@ -59,19 +46,7 @@ var (
 const fifo = "/run/docker/logging/4d3c2b1a"
 
 func TestFromPlugin(t *testing.T) {
-	env := pluginstest.New(t)
-	env.ServeSocket("logs", logdriver.Interface)
-	env.ServeSocket("vol", "VolumeDriver")
-
-	p, err := env.Store().Get("logs", logdriver.Interface)
-	require.NoError(t, err)
-	_, err = logdriver.FromPlugin(p)
-	require.NoError(t, err)
-
-	p, err = env.Store().Get("vol", "VolumeDriver")
-	require.NoError(t, err)
-	_, err = logdriver.FromPlugin(p)
-	assert.ErrorIs(t, err, plugins.ErrNotImplements)
+	fixture.CheckFromPlugin(t)
 }
 
 // call is a call of one method through the typed client, its error only.
@@ -135,13 +110,12 @@ func TestRequestJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, fake := serve(t)
-			fake.Handle(tt.call.method, answer(`{}`))
+			c, fake := fixture.Serve(t)
+			fake.Handle(tt.call.method, typedtest.Raw(`{}`))
 			require.NoError(t, tt.call.do(context.Background(), c))
-			calls := fake.Calls(tt.call.method)
-			require.Len(t, calls, 1)
-			assert.Equal(t, tt.want, string(calls[0].Body))
-			assert.Equal(t, int64(len(tt.want)), calls[0].ContentLength)
+			req := typedtest.OnlyRequest(t, fake, tt.call.method)
+			assert.Equal(t, tt.want, string(req.Body))
+			assert.Equal(t, int64(len(tt.want)), req.ContentLength)
 		})
 	}
 }
@@ -155,23 +129,23 @@ func TestCapabilities(t *testing.T) {
 		check   func(t *testing.T, err error)
 		eof     bool
 	}{
-		{name: "read back", handler: answer(`{"Cap": {"ReadLogs": true}}`), want: logdriver.Capability{ReadLogs: true}},
-		{name: "none", handler: answer(`{"Cap": {}, "Err": ""}`)},
-		{name: "the documentation's answer is read as none, as by the engine", handler: answer(`{"ReadLogs": true}`)},
+		{name: "read back", handler: typedtest.Raw(`{"Cap": {"ReadLogs": true}}`), want: logdriver.Capability{ReadLogs: true}},
+		{name: "none", handler: typedtest.Raw(`{"Cap": {}, "Err": ""}`)},
+		{name: "the documentation's answer is read as none, as by the engine", handler: typedtest.Raw(`{"ReadLogs": true}`)},
 		{name: "not implemented: none, no error", handler: http.NotFoundHandler()},
 		{
-			name: "Err in a 200 answer, as is", handler: answer(`{"Cap": {"ReadLogs": true}, "Err": "not ready"}`),
+			name: "Err in a 200 answer, as is", handler: typedtest.Raw(`{"Cap": {"ReadLogs": true}, "Err": "not ready"}`),
 			wantErr: "not ready", check: isAnswerError("LogDriver.Capabilities", "not ready"),
 		},
 		{
 			name: "another status", handler: pluginstest.ReplyError(http.StatusInternalServerError, "crashed"),
 			wantErr: "LogDriver.Capabilities: crashed", check: isStatusError(http.StatusInternalServerError),
 		},
-		{name: "an empty answer does not decode, as in the engine", handler: answer(""), eof: true},
+		{name: "an empty answer does not decode, as in the engine", handler: typedtest.Raw(""), eof: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, fake := serve(t)
+			c, fake := fixture.Serve(t)
 			fake.Handle("LogDriver.Capabilities", tt.handler)
 			caps, err := c.Capabilities(context.Background())
 			assert.Equal(t, tt.want, caps)
@@ -223,10 +197,10 @@ func TestStartStopLogging(t *testing.T) {
 		check   func(method string) func(t *testing.T, err error)
 		eof     bool
 	}{
-		{name: "success", handler: answer(`{}`)},
-		{name: "empty Err", handler: answer(`{"Err": ""}`)},
+		{name: "success", handler: typedtest.Raw(`{}`)},
+		{name: "empty Err", handler: typedtest.Raw(`{"Err": ""}`)},
 		{
-			name: "Err", handler: answer(`{"Err": "no space left"}`), wantErr: "no space left",
+			name: "Err", handler: typedtest.Raw(`{"Err": "no space left"}`), wantErr: "no space left",
 			check: func(m string) func(*testing.T, error) { return isAnswerError(m, "no space left") },
 		},
 		{
@@ -237,12 +211,12 @@ func TestStartStopLogging(t *testing.T) {
 			name: "not implemented", handler: http.NotFoundHandler(), wantErr: "%s: 404 page not found\n",
 			check: func(string) func(*testing.T, error) { return isStatusError(http.StatusNotFound) },
 		},
-		{name: "an empty answer does not decode, as in the engine", handler: answer(""), eof: true},
+		{name: "an empty answer does not decode, as in the engine", handler: typedtest.Raw(""), eof: true},
 	}
 	for _, m := range calls {
 		for _, tt := range tests {
 			t.Run(m.method+"/"+tt.name, func(t *testing.T) {
-				c, fake := serve(t)
+				c, fake := fixture.Serve(t)
 				fake.Handle(m.method, tt.handler)
 				err := m.do(context.Background(), c)
 				if tt.eof {
@@ -253,11 +227,7 @@ func TestStartStopLogging(t *testing.T) {
 					require.NoError(t, err)
 					return
 				}
-				want := tt.wantErr
-				if len(want) > 2 && want[:2] == "%s" {
-					want = m.method + want[2:]
-				}
-				require.EqualError(t, err, want)
+				require.EqualError(t, err, typedtest.ErrText(tt.wantErr, m.method))
 				if tt.check != nil {
 					tt.check(m.method)(t, err)
 				}
@@ -280,8 +250,8 @@ func TestReadLogs(t *testing.T) {
 	req := logdriver.ReadLogsRequest{Info: info, Config: logdriver.ReadConfig{Tail: -1}}
 
 	t.Run("a stream of entries", func(t *testing.T) {
-		c, fake := serve(t)
-		fake.Handle("LogDriver.ReadLogs", answer(stream.String()))
+		c, fake := fixture.Serve(t)
+		fake.Handle("LogDriver.ReadLogs", typedtest.Raw(stream.String()))
 		rc, err := c.ReadLogs(context.Background(), req)
 		require.NoError(t, err)
 		defer rc.Close()
@@ -296,8 +266,8 @@ func TestReadLogs(t *testing.T) {
 	})
 
 	t.Run("a 200 answer is the stream, whatever it holds", func(t *testing.T) {
-		c, fake := serve(t)
-		fake.Handle("LogDriver.ReadLogs", answer(`{"Err": "not an error"}`))
+		c, fake := fixture.Serve(t)
+		fake.Handle("LogDriver.ReadLogs", typedtest.Raw(`{"Err": "not an error"}`))
 		rc, err := c.ReadLogs(context.Background(), req)
 		require.NoError(t, err)
 		defer rc.Close()
@@ -316,7 +286,7 @@ func TestReadLogs(t *testing.T) {
 		{"not implemented", http.NotFoundHandler(), 404, "LogDriver.ReadLogs: 404 page not found\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c, fake := serve(t)
+			c, fake := fixture.Serve(t)
 			fake.Handle("LogDriver.ReadLogs", tt.handler)
 			rc, err := c.ReadLogs(context.Background(), req)
 			require.EqualError(t, err, tt.wantErr)
@@ -336,17 +306,10 @@ func TestNoTimeout(t *testing.T) {
 	}
 	for _, m := range calls {
 		t.Run(m.method, func(t *testing.T) {
-			c, fake := serve(t)
-			fake.Handle(m.method, answer(`{}`))
-			fake.Inject(pluginstest.Fault{Method: m.method, Delay: 300 * time.Millisecond})
-
-			require.NoError(t, m.do(context.Background(), c), "a slow answer without a deadline")
-
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-			defer cancel()
-			start := time.Now()
-			assert.ErrorIs(t, m.do(ctx, c), context.DeadlineExceeded)
-			assert.Less(t, time.Since(start), 750*time.Millisecond)
+			c, fake := fixture.Serve(t)
+			typedtest.NoTimeout(t, fake, m.method, typedtest.Raw(`{}`), 750*time.Millisecond, func(ctx context.Context) error {
+				return m.do(ctx, c)
+			})
 		})
 	}
 }
@@ -354,7 +317,7 @@ func TestNoTimeout(t *testing.T) {
 // The context given to ReadLogs bounds reading the stream, as a followed
 // "docker logs" ends when its client goes away.
 func TestReadLogsFollowEndsWithContext(t *testing.T) {
-	c, fake := serve(t)
+	c, fake := fixture.Serve(t)
 	fake.HandleFunc("LogDriver.ReadLogs", func(w http.ResponseWriter, r *http.Request) {
 		_ = logdriver.NewEntryWriter(w).WriteEntry(logdriver.Entry{Source: "stdout", Line: []byte("first")})
 		w.(http.Flusher).Flush()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typed"
 )
 
 // Interface is the name metrics collector plugins list in their manifest.
@@ -29,11 +30,7 @@ func NewClient(c *plugins.Client) *Client {
 // FromPlugin returns a Client for p, an activated plugin, or an error
 // matching plugins.ErrNotImplements if p's manifest does not list Interface.
 func FromPlugin(p *plugins.Plugin) (*Client, error) {
-	c, err := p.ClientFor(Interface)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(c), nil
+	return plugins.TypedClient(p, Interface, NewClient)
 }
 
 // StartMetrics tells the plugin to start collecting the engine's metrics:
@@ -45,8 +42,7 @@ func FromPlugin(p *plugins.Plugin) (*Client, error) {
 // only logs such errors ("Error starting metrics collector plugin") and goes
 // on, so a daemon may do the same.
 func (c *Client) StartMetrics(ctx context.Context) error {
-	_, err := startMetrics.Call(ctx, c.plugin, struct{}{})
-	return err
+	return typed.ErrOnly(startMetrics.Call(ctx, c.plugin, struct{}{}))
 }
 
 // StopMetrics tells the plugin to stop collecting: the engine sends it, to
@@ -57,6 +53,5 @@ func (c *Client) StartMetrics(ctx context.Context) error {
 // *plugins.StatusError, "/MetricsCollector.StopMetrics: <message>", which
 // the engine only logs.
 func (c *Client) StopMetrics(ctx context.Context) error {
-	_, err := stopMetrics.Call(ctx, c.plugin, struct{}{})
-	return err
+	return typed.ErrOnly(stopMetrics.Call(ctx, c.plugin, struct{}{}))
 }

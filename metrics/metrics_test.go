@@ -2,30 +2,19 @@ package metrics_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
 	"github.com/go-dockerplugins/plugins/metrics"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// serve serves a metrics collector plugin and returns a typed client for it.
-func serve(t *testing.T) (*metrics.Client, *pluginstest.Plugin) {
-	t.Helper()
-	env := pluginstest.New(t)
-	fake := env.ServeSocket("collector", metrics.Interface)
-	p, err := env.Store().Get("collector", metrics.Interface)
-	require.NoError(t, err)
-	c, err := metrics.FromPlugin(p)
-	require.NoError(t, err)
-	return c, fake
-}
+// fixture serves a metrics collector plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*metrics.Client]{Name: "collector", Interface: metrics.Interface, FromPlugin: metrics.FromPlugin}
 
 // method is one of the interface's methods, through the typed client.
 type method struct {
@@ -39,19 +28,7 @@ var methods = []method{
 }
 
 func TestFromPlugin(t *testing.T) {
-	env := pluginstest.New(t)
-	env.ServeSocket("collector", metrics.Interface)
-	env.ServeSocket("vol", "VolumeDriver")
-
-	p, err := env.Store().Get("collector", metrics.Interface)
-	require.NoError(t, err)
-	_, err = metrics.FromPlugin(p)
-	require.NoError(t, err)
-
-	p, err = env.Store().Get("vol", "VolumeDriver")
-	require.NoError(t, err)
-	_, err = metrics.FromPlugin(p)
-	assert.ErrorIs(t, err, plugins.ErrNotImplements)
+	fixture.CheckFromPlugin(t)
 }
 
 // Any 200 answer succeeds, whatever it holds: the engine does not read it.
@@ -67,15 +44,14 @@ func TestRequestAndAnswers(t *testing.T) {
 	for _, m := range methods {
 		for _, a := range answers {
 			t.Run(m.name+"/"+a.name, func(t *testing.T) {
-				c, fake := serve(t)
-				fake.HandleFunc(m.name, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, a.body) })
+				c, fake := fixture.Serve(t)
+				fake.Handle(m.name, typedtest.Raw(a.body))
 				require.NoError(t, m.call(c, context.Background()))
 
-				calls := fake.Calls(m.name)
-				require.Len(t, calls, 1)
-				assert.Equal(t, "/"+m.name, calls[0].Path)
-				assert.Empty(t, calls[0].Body, "no body, as the engine sends")
-				assert.Equal(t, int64(0), calls[0].ContentLength)
+				req := typedtest.OnlyRequest(t, fake, m.name)
+				assert.Equal(t, "/"+m.name, req.Path)
+				assert.Empty(t, req.Body, "no body, as the engine sends")
+				assert.Equal(t, int64(0), req.ContentLength)
 			})
 		}
 	}
@@ -84,22 +60,17 @@ func TestRequestAndAnswers(t *testing.T) {
 func TestErrors(t *testing.T) {
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
-			c, fake := serve(t)
+			c, fake := fixture.Serve(t)
 			ctx := context.Background()
 
 			fake.Inject(pluginstest.Fault{Method: m.name, Times: 1, Status: http.StatusInternalServerError, Err: "no storage"})
 			err := m.call(c, ctx)
-			require.EqualError(t, err, "/"+m.name+": no storage", "with the engine's leading slash")
-			var se *plugins.StatusError
-			require.ErrorAs(t, err, &se)
-			assert.Equal(t, http.StatusInternalServerError, se.StatusCode)
-			var ae *plugins.AnswerError
-			assert.False(t, errors.As(err, &ae))
+			typedtest.StatusError(t, err, http.StatusInternalServerError, "/"+m.name+": no storage", "with the engine's leading slash")
+			assert.False(t, typedtest.IsAnswerError(err))
 
 			// Not implemented: an error, which the engine only logs.
 			err = m.call(c, ctx)
-			assert.True(t, plugins.IsNotFound(err), "%v", err)
-			assert.EqualError(t, err, "/"+m.name+": 404 page not found\n")
+			typedtest.NotFound(t, err, "/"+m.name)
 		})
 	}
 }
@@ -108,17 +79,10 @@ func TestErrors(t *testing.T) {
 func TestNoTimeout(t *testing.T) {
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
-			c, fake := serve(t)
-			fake.Handle(m.name, pluginstest.Reply(struct{}{}))
-			fake.Inject(pluginstest.Fault{Method: m.name, Delay: 300 * time.Millisecond})
-
-			require.NoError(t, m.call(c, context.Background()), "a slow answer without a deadline")
-
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-			defer cancel()
-			start := time.Now()
-			assert.ErrorIs(t, m.call(c, ctx), context.DeadlineExceeded)
-			assert.Less(t, time.Since(start), 750*time.Millisecond)
+			c, fake := fixture.Serve(t)
+			typedtest.NoTimeout(t, fake, m.name, pluginstest.Reply(struct{}{}), 750*time.Millisecond, func(ctx context.Context) error {
+				return m.call(c, ctx)
+			})
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typed"
 )
 
 // Interface is the name a network driver plugin lists in its manifest.
@@ -17,14 +18,10 @@ const (
 	GlobalScope = "global"
 )
 
-// errPrefix is what the engine's remote driver writes before the Err of a
-// 200 answer.
-const errPrefix = "remote: "
-
 // The interface's methods, with the engine's conventions: every answer's Err
 // counts, two methods are optional and GetCapabilities has no body.
 var (
-	getCapabilities             = noBody(method[struct{}, CapabilitiesResponse]("GetCapabilities"))
+	getCapabilities             = typed.NoBody(method[struct{}, CapabilitiesResponse]("GetCapabilities"))
 	gwAllocCheck                = method[GwAllocCheckRequest, GwAllocCheckResponse]("GwAllocCheck")
 	createNetwork               = method[CreateNetworkRequest, Response]("CreateNetwork")
 	deleteNetwork               = method[DeleteNetworkRequest, Response]("DeleteNetwork")
@@ -35,8 +32,8 @@ var (
 	endpointOperInfo            = method[EndpointInfoRequest, EndpointInfoResponse]("EndpointOperInfo")
 	join                        = method[JoinRequest, JoinResponse]("Join")
 	leave                       = method[LeaveRequest, Response]("Leave")
-	programExternalConnectivity = optional(method[ProgramExternalConnectivityRequest, Response]("ProgramExternalConnectivity"))
-	revokeExternalConnectivity  = optional(method[RevokeExternalConnectivityRequest, Response]("RevokeExternalConnectivity"))
+	programExternalConnectivity = typed.Optional(method[ProgramExternalConnectivityRequest, Response]("ProgramExternalConnectivity"))
+	revokeExternalConnectivity  = typed.Optional(method[RevokeExternalConnectivityRequest, Response]("RevokeExternalConnectivity"))
 	discoverNew                 = method[DiscoveryNotification, Response]("DiscoverNew")
 	discoverDelete              = method[DiscoveryNotification, Response]("DiscoverDelete")
 )
@@ -54,11 +51,7 @@ func NewClient(c *plugins.Client) *Client { return &Client{c: c} }
 // FromPlugin returns a typed client of p, or an error matching
 // plugins.ErrNotImplements if p's manifest does not list Interface.
 func FromPlugin(p *plugins.Plugin) (*Client, error) {
-	c, err := p.ClientFor(Interface)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(c), nil
+	return plugins.TypedClient(p, Interface, NewClient)
 }
 
 // GetCapabilities asks the driver for its scopes, with an empty body. The
@@ -82,12 +75,12 @@ func (c *Client) GwAllocCheck(ctx context.Context, req GwAllocCheckRequest) (GwA
 // CreateNetwork asks the driver to create a network. The engine sends it
 // after allocating the network's addresses; an error fails the creation.
 func (c *Client) CreateNetwork(ctx context.Context, req CreateNetworkRequest) error {
-	return errOnly(createNetwork.Call(ctx, c.c, req))
+	return typed.ErrOnly(createNetwork.Call(ctx, c.c, req))
 }
 
 // DeleteNetwork asks the driver to delete a network.
 func (c *Client) DeleteNetwork(ctx context.Context, req DeleteNetworkRequest) error {
-	return errOnly(deleteNetwork.Call(ctx, c.c, req))
+	return typed.ErrOnly(deleteNetwork.Call(ctx, c.c, req))
 }
 
 // AllocateNetwork asks the driver for the options of a network, as a swarm
@@ -101,7 +94,7 @@ func (c *Client) AllocateNetwork(ctx context.Context, req AllocateNetworkRequest
 // FreeNetwork asks the driver to free what AllocateNetwork allocated; like
 // it, the engine sends it from a swarm manager only.
 func (c *Client) FreeNetwork(ctx context.Context, req FreeNetworkRequest) error {
-	return errOnly(freeNetwork.Call(ctx, c.c, req))
+	return typed.ErrOnly(freeNetwork.Call(ctx, c.c, req))
 }
 
 // CreateEndpoint asks the driver to create an endpoint. The engine reads the
@@ -116,7 +109,7 @@ func (c *Client) CreateEndpoint(ctx context.Context, req CreateEndpointRequest) 
 // DeleteEndpoint asks the driver to delete an endpoint; the engine also sends
 // it to roll back a CreateEndpoint whose answer it could not use.
 func (c *Client) DeleteEndpoint(ctx context.Context, req DeleteEndpointRequest) error {
-	return errOnly(deleteEndpoint.Call(ctx, c.c, req))
+	return typed.ErrOnly(deleteEndpoint.Call(ctx, c.c, req))
 }
 
 // EndpointOperInfo asks the driver for an endpoint's operational data. On
@@ -137,7 +130,7 @@ func (c *Client) Join(ctx context.Context, req JoinRequest) (JoinResponse, error
 // Leave asks the driver to detach an endpoint from its sandbox; the engine
 // also sends it to roll back a Join whose answer it could not use.
 func (c *Client) Leave(ctx context.Context, req LeaveRequest) error {
-	return errOnly(leave.Call(ctx, c.c, req))
+	return typed.ErrOnly(leave.Call(ctx, c.c, req))
 }
 
 // ProgramExternalConnectivity asks the driver to give an endpoint access to
@@ -145,62 +138,31 @@ func (c *Client) Leave(ctx context.Context, req LeaveRequest) error {
 // optional: a plugin that answers 404 does not implement it, and the call
 // succeeds, as in the engine.
 func (c *Client) ProgramExternalConnectivity(ctx context.Context, req ProgramExternalConnectivityRequest) error {
-	return errOnly(programExternalConnectivity.Call(ctx, c.c, req))
+	return typed.ErrOnly(programExternalConnectivity.Call(ctx, c.c, req))
 }
 
 // RevokeExternalConnectivity asks the driver to undo
 // ProgramExternalConnectivity. It is optional: a plugin that answers 404
 // does not implement it, and the call succeeds, as in the engine.
 func (c *Client) RevokeExternalConnectivity(ctx context.Context, req RevokeExternalConnectivityRequest) error {
-	return errOnly(revokeExternalConnectivity.Call(ctx, c.c, req))
+	return typed.ErrOnly(revokeExternalConnectivity.Call(ctx, c.c, req))
 }
 
 // DiscoverNew tells the driver that a node joined the cluster. The engine
 // sends only NodeDiscovery notifications, to drivers of GlobalScope
 // connectivity, and only logs errors.
 func (c *Client) DiscoverNew(ctx context.Context, req DiscoveryNotification) error {
-	return errOnly(discoverNew.Call(ctx, c.c, req))
+	return typed.ErrOnly(discoverNew.Call(ctx, c.c, req))
 }
 
 // DiscoverDelete tells the driver that a node left the cluster; the engine
 // sends it as it sends DiscoverNew.
 func (c *Client) DiscoverDelete(ctx context.Context, req DiscoveryNotification) error {
-	return errOnly(discoverDelete.Call(ctx, c.c, req))
-}
-
-// answer is an answer type: it embeds Response.
-type answer[R any] interface {
-	*R
-	errorText() string
+	return typed.ErrOnly(discoverDelete.Call(ctx, c.c, req))
 }
 
 // method is the interface's method name, whose answer fails the call when
 // its Err is not empty, with the engine's text.
-func method[Req, Resp any, P answer[Resp]](name string) plugins.Method[Req, Resp] {
-	full := Interface + "." + name
-	return plugins.Method[Req, Resp]{
-		Name: full,
-		Failure: func(r *Resp) error {
-			if msg := P(r).errorText(); msg != "" {
-				return &plugins.AnswerError{Method: full, Message: msg, Prefix: errPrefix}
-			}
-			return nil
-		},
-	}
+func method[Req, Resp any](name string) plugins.Method[Req, Resp] {
+	return typed.Remote[Req, Resp](Interface+"."+name, "Err")
 }
-
-// optional makes a 404 answer a success, with an empty answer.
-func optional[Req, Resp any](m plugins.Method[Req, Resp]) plugins.Method[Req, Resp] {
-	m.Optional = true
-	return m
-}
-
-// noBody sends no request body, as the engine does for methods without
-// arguments.
-func noBody[Req, Resp any](m plugins.Method[Req, Resp]) plugins.Method[Req, Resp] {
-	m.NoBody = true
-	return m
-}
-
-// errOnly keeps the error of a call whose answer holds nothing but Err.
-func errOnly[T any](_ T, err error) error { return err }

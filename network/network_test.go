@@ -3,38 +3,20 @@ package network_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/netip"
 	"testing"
-	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
 	"github.com/go-dockerplugins/plugins/network"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// serve serves a fake network driver and returns a typed client of it.
-func serve(t *testing.T) (*network.Client, *pluginstest.Plugin) {
-	t.Helper()
-	env := pluginstest.New(t)
-	fake := env.ServeSocket("mynet", network.Interface)
-	p, err := env.Store().Get("mynet", network.Interface)
-	require.NoError(t, err)
-	c, err := network.FromPlugin(p)
-	require.NoError(t, err)
-	return c, fake
-}
-
-// raw answers 200 with body, as is.
-func raw(body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", pluginstest.MediaType)
-		_, _ = w.Write([]byte(body))
-	})
-}
+// fixture serves a fake network driver and makes typed clients of it.
+var fixture = typedtest.Fixture[*network.Client]{Name: "mynet", Interface: network.Interface, FromPlugin: network.FromPlugin}
 
 var ipv4 = []network.IPAMData{{
 	AddressSpace: "LocalDefault",
@@ -46,110 +28,99 @@ var ipv4 = []network.IPAMData{{
 // ipv4JSON is ipv4 as the engine encodes it: keys sorted, CIDR strings.
 const ipv4JSON = `[{"AddressSpace":"LocalDefault","AuxAddresses":{"router":"10.10.0.254/16"},"Gateway":"10.10.0.1/16","Pool":"10.10.0.0/16"}]`
 
-// methodCase is one method: how to call it, the request the engine would
-// send for the same arguments, an answer and what it decodes to.
-type methodCase struct {
-	method   string
-	call     func(context.Context, *network.Client) (any, error)
-	wantBody string // exact bytes, newline included; "" for no body
-	answer   string
-	want     any // decoded answer; nil for methods whose answer holds only Err
-	optional bool
-}
-
-var methodCases = []methodCase{
+var methodCases = []typedtest.MethodCase[*network.Client]{
 	{
-		method: "NetworkDriver.GetCapabilities",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.GetCapabilities",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return c.GetCapabilities(ctx)
 		},
-		wantBody: "",
-		answer:   `{"Scope":"local","ConnectivityScope":"global","GwAllocChecker":true}`,
-		want:     network.CapabilitiesResponse{Scope: network.LocalScope, ConnectivityScope: network.GlobalScope, GwAllocChecker: true},
+		WantBody: "",
+		Answer:   `{"Scope":"local","ConnectivityScope":"global","GwAllocChecker":true}`,
+		Want:     network.CapabilitiesResponse{Scope: network.LocalScope, ConnectivityScope: network.GlobalScope, GwAllocChecker: true},
 	},
 	{
-		method: "NetworkDriver.GwAllocCheck",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.GwAllocCheck",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return c.GwAllocCheck(ctx, network.GwAllocCheckRequest{Options: map[string]any{"com.docker.network.enable_ipv6": true}})
 		},
-		wantBody: `{"Options":{"com.docker.network.enable_ipv6":true}}` + "\n",
-		answer:   `{"SkipIPv4":true,"SkipIPv6":false}`,
-		want:     network.GwAllocCheckResponse{SkipIPv4: true},
+		WantBody: `{"Options":{"com.docker.network.enable_ipv6":true}}` + "\n",
+		Answer:   `{"SkipIPv4":true,"SkipIPv6":false}`,
+		Want:     network.GwAllocCheckResponse{SkipIPv4: true},
 	},
 	{
-		method: "NetworkDriver.CreateNetwork",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.CreateNetwork",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return nil, c.CreateNetwork(ctx, network.CreateNetworkRequest{NetworkID: "n1", IPv4Data: ipv4})
 		},
-		wantBody: `{"NetworkID":"n1","Options":null,"IPv4Data":` + ipv4JSON + `,"IPv6Data":null}` + "\n",
-		answer:   `{}`,
+		WantBody: `{"NetworkID":"n1","Options":null,"IPv4Data":` + ipv4JSON + `,"IPv6Data":null}` + "\n",
+		Answer:   `{}`,
 	},
 	{
-		method: "NetworkDriver.DeleteNetwork",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.DeleteNetwork",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return nil, c.DeleteNetwork(ctx, network.DeleteNetworkRequest{NetworkID: "n1"})
 		},
-		wantBody: `{"NetworkID":"n1"}` + "\n",
-		answer:   `{"Err":""}`,
+		WantBody: `{"NetworkID":"n1"}` + "\n",
+		Answer:   `{"Err":""}`,
 	},
 	{
-		method: "NetworkDriver.AllocateNetwork",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.AllocateNetwork",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return c.AllocateNetwork(ctx, network.AllocateNetworkRequest{
 				NetworkID: "s1", Options: map[string]string{"mtu": "1450"},
 				IPv4Data: []network.IPAMData{{Pool: netip.MustParsePrefix("10.0.9.0/24"), Gateway: netip.MustParsePrefix("10.0.9.1/24")}},
 			})
 		},
-		wantBody: `{"NetworkID":"s1","Options":{"mtu":"1450"},"IPv4Data":[{"AddressSpace":"","Gateway":"10.0.9.1/24","Pool":"10.0.9.0/24"}],"IPv6Data":null}` + "\n",
-		answer:   `{"Options":{"vxlanid":"4097"}}`,
-		want:     network.AllocateNetworkResponse{Options: map[string]string{"vxlanid": "4097"}},
+		WantBody: `{"NetworkID":"s1","Options":{"mtu":"1450"},"IPv4Data":[{"AddressSpace":"","Gateway":"10.0.9.1/24","Pool":"10.0.9.0/24"}],"IPv6Data":null}` + "\n",
+		Answer:   `{"Options":{"vxlanid":"4097"}}`,
+		Want:     network.AllocateNetworkResponse{Options: map[string]string{"vxlanid": "4097"}},
 	},
 	{
-		method: "NetworkDriver.FreeNetwork",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.FreeNetwork",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return nil, c.FreeNetwork(ctx, network.FreeNetworkRequest{NetworkID: "s1"})
 		},
-		wantBody: `{"NetworkID":"s1"}` + "\n",
-		answer:   `{}`,
+		WantBody: `{"NetworkID":"s1"}` + "\n",
+		Answer:   `{}`,
 	},
 	{
-		method: "NetworkDriver.CreateEndpoint",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.CreateEndpoint",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return c.CreateEndpoint(ctx, network.CreateEndpointRequest{
 				NetworkID: "n1", EndpointID: "e1", Interface: &network.EndpointInterface{Address: "10.10.0.2/16"},
 			})
 		},
-		wantBody: `{"NetworkID":"n1","EndpointID":"e1","Interface":{"Address":"10.10.0.2/16","AddressIPv6":"","MacAddress":""},"Options":null}` + "\n",
-		answer:   `{"Interface":{"MacAddress":"02:42:0a:0a:00:02"}}`,
-		want:     network.CreateEndpointResponse{Interface: &network.EndpointInterface{MacAddress: "02:42:0a:0a:00:02"}},
+		WantBody: `{"NetworkID":"n1","EndpointID":"e1","Interface":{"Address":"10.10.0.2/16","AddressIPv6":"","MacAddress":""},"Options":null}` + "\n",
+		Answer:   `{"Interface":{"MacAddress":"02:42:0a:0a:00:02"}}`,
+		Want:     network.CreateEndpointResponse{Interface: &network.EndpointInterface{MacAddress: "02:42:0a:0a:00:02"}},
 	},
 	{
-		method: "NetworkDriver.DeleteEndpoint",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.DeleteEndpoint",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return nil, c.DeleteEndpoint(ctx, network.DeleteEndpointRequest{NetworkID: "n1", EndpointID: "e1"})
 		},
-		wantBody: `{"NetworkID":"n1","EndpointID":"e1"}` + "\n",
-		answer:   `{}`,
+		WantBody: `{"NetworkID":"n1","EndpointID":"e1"}` + "\n",
+		Answer:   `{}`,
 	},
 	{
-		method: "NetworkDriver.EndpointOperInfo",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.EndpointOperInfo",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return c.EndpointOperInfo(ctx, network.EndpointInfoRequest{NetworkID: "n1", EndpointID: "e1"})
 		},
-		wantBody: `{"NetworkID":"n1","EndpointID":"e1"}` + "\n",
-		answer:   `{"Value":{"mtu":1500,"ports":[80]}}`,
-		want:     network.EndpointInfoResponse{Value: map[string]any{"mtu": float64(1500), "ports": []any{float64(80)}}},
+		WantBody: `{"NetworkID":"n1","EndpointID":"e1"}` + "\n",
+		Answer:   `{"Value":{"mtu":1500,"ports":[80]}}`,
+		Want:     network.EndpointInfoResponse{Value: map[string]any{"mtu": float64(1500), "ports": []any{float64(80)}}},
 	},
 	{
-		method: "NetworkDriver.Join",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.Join",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return c.Join(ctx, network.JoinRequest{NetworkID: "n1", EndpointID: "e1", SandboxKey: "/var/run/docker/netns/x"})
 		},
-		wantBody: `{"NetworkID":"n1","EndpointID":"e1","SandboxKey":"/var/run/docker/netns/x","Options":null}` + "\n",
-		answer: `{"InterfaceName":{"SrcName":"veth1","DstName":"ignored","DstPrefix":"eth"},"Gateway":"10.10.0.1","GatewayIPv6":"",` +
+		WantBody: `{"NetworkID":"n1","EndpointID":"e1","SandboxKey":"/var/run/docker/netns/x","Options":null}` + "\n",
+		Answer: `{"InterfaceName":{"SrcName":"veth1","DstName":"ignored","DstPrefix":"eth"},"Gateway":"10.10.0.1","GatewayIPv6":"",` +
 			`"StaticRoutes":[{"Destination":"10.20.0.0/16","RouteType":0,"NextHop":"10.10.0.254"},{"Destination":"10.30.0.0/16","RouteType":1}],` +
 			`"DisableGatewayService":true}`,
-		want: network.JoinResponse{
+		Want: network.JoinResponse{
 			InterfaceName: &network.InterfaceName{SrcName: "veth1", DstName: "ignored", DstPrefix: "eth"},
 			Gateway:       "10.10.0.1",
 			StaticRoutes: []network.StaticRoute{
@@ -160,103 +131,75 @@ var methodCases = []methodCase{
 		},
 	},
 	{
-		method: "NetworkDriver.Leave",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.Leave",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return nil, c.Leave(ctx, network.LeaveRequest{NetworkID: "n1", EndpointID: "e1"})
 		},
-		wantBody: `{"NetworkID":"n1","EndpointID":"e1"}` + "\n",
-		answer:   `{}`,
+		WantBody: `{"NetworkID":"n1","EndpointID":"e1"}` + "\n",
+		Answer:   `{}`,
 	},
 	{
-		method: "NetworkDriver.ProgramExternalConnectivity",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.ProgramExternalConnectivity",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return nil, c.ProgramExternalConnectivity(ctx, network.ProgramExternalConnectivityRequest{
 				NetworkID: "n1", EndpointID: "e1", Options: map[string]any{"com.docker.network.driver.private.no_proxy_6to4": true},
 			})
 		},
-		wantBody: `{"NetworkID":"n1","EndpointID":"e1","Options":{"com.docker.network.driver.private.no_proxy_6to4":true}}` + "\n",
-		answer:   `{}`,
-		optional: true,
+		WantBody: `{"NetworkID":"n1","EndpointID":"e1","Options":{"com.docker.network.driver.private.no_proxy_6to4":true}}` + "\n",
+		Answer:   `{}`,
+		Optional: true,
 	},
 	{
-		method: "NetworkDriver.RevokeExternalConnectivity",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.RevokeExternalConnectivity",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return nil, c.RevokeExternalConnectivity(ctx, network.RevokeExternalConnectivityRequest{NetworkID: "n1", EndpointID: "e1"})
 		},
-		wantBody: `{"NetworkID":"n1","EndpointID":"e1"}` + "\n",
-		answer:   `{}`,
-		optional: true,
+		WantBody: `{"NetworkID":"n1","EndpointID":"e1"}` + "\n",
+		Answer:   `{}`,
+		Optional: true,
 	},
 	{
-		method: "NetworkDriver.DiscoverNew",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.DiscoverNew",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return nil, c.DiscoverNew(ctx, network.DiscoveryNotification{
 				DiscoveryType: network.NodeDiscovery, DiscoveryData: network.NodeDiscoveryData{Address: "192.168.1.5", Self: true},
 			})
 		},
-		wantBody: `{"DiscoveryType":1,"DiscoveryData":{"Address":"192.168.1.5","BindAddress":"","Self":true}}` + "\n",
-		answer:   `{}`,
+		WantBody: `{"DiscoveryType":1,"DiscoveryData":{"Address":"192.168.1.5","BindAddress":"","Self":true}}` + "\n",
+		Answer:   `{}`,
 	},
 	{
-		method: "NetworkDriver.DiscoverDelete",
-		call: func(ctx context.Context, c *network.Client) (any, error) {
+		Method: "NetworkDriver.DiscoverDelete",
+		Call: func(ctx context.Context, c *network.Client) (any, error) {
 			return nil, c.DiscoverDelete(ctx, network.DiscoveryNotification{
 				DiscoveryType: network.NodeDiscovery, DiscoveryData: network.NodeDiscoveryData{Address: "192.168.1.5"},
 			})
 		},
-		wantBody: `{"DiscoveryType":1,"DiscoveryData":{"Address":"192.168.1.5","BindAddress":"","Self":false}}` + "\n",
-		answer:   `{}`,
+		WantBody: `{"DiscoveryType":1,"DiscoveryData":{"Address":"192.168.1.5","BindAddress":"","Self":false}}` + "\n",
+		Answer:   `{}`,
 	},
 }
 
 func TestMethods(t *testing.T) {
 	require.Len(t, methodCases, 15, "every method the engine sends")
 	for _, tc := range methodCases {
-		t.Run(tc.method, func(t *testing.T) {
-			c, fake := serve(t)
-			ctx := context.Background()
-
-			fake.Handle(tc.method, raw(tc.answer))
-			got, err := tc.call(ctx, c)
-			require.NoError(t, err)
-			if tc.want != nil {
-				assert.Equal(t, tc.want, got, "the answer decoded")
-			}
-			calls := fake.Calls(tc.method)
-			require.Len(t, calls, 1)
-			assert.Equal(t, tc.wantBody, string(calls[0].Body), "the request, as the engine sends it")
-			assert.EqualValues(t, len(tc.wantBody), calls[0].ContentLength)
+		t.Run(tc.Method, func(t *testing.T) {
+			c, fake := fixture.Serve(t)
+			tc.CheckAnswer(t, c, fake)
 
 			// A 200 answer with Err: the engine's error.
-			fake.Handle(tc.method, raw(`{"Err":"no such network"}`))
-			_, err = tc.call(ctx, c)
-			assert.EqualError(t, err, "remote: no such network")
-			var ae *plugins.AnswerError
-			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, plugins.AnswerError{Method: tc.method, Message: "no such network", Prefix: "remote: "}, *ae)
+			_, err := tc.CallWith(c, fake, typedtest.Raw(`{"Err":"no such network"}`))
+			typedtest.AnswerError(t, err, plugins.AnswerError{Method: tc.Method, Message: "no such network", Prefix: "remote: "})
 
 			// Another status: the client's error, whatever the method.
-			fake.Handle(tc.method, pluginstest.ReplyError(http.StatusInternalServerError, "driver busy"))
-			_, err = tc.call(ctx, c)
-			assert.EqualError(t, err, tc.method+": driver busy")
-			var se *plugins.StatusError
-			require.ErrorAs(t, err, &se)
-			assert.Equal(t, http.StatusInternalServerError, se.StatusCode)
-			assert.False(t, errors.As(err, &ae))
-
-			// A 200 answer without a body fails, as in the engine.
-			fake.Handle(tc.method, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-			_, err = tc.call(ctx, c)
-			assert.Error(t, err)
+			tc.CheckFailures(t, c, fake)
 
 			// 404: a method the plugin does not implement.
-			fake.Handle(tc.method, http.NotFoundHandler())
-			_, err = tc.call(ctx, c)
-			if tc.optional {
+			_, err = tc.CallWith(c, fake, http.NotFoundHandler())
+			if tc.Optional {
 				assert.NoError(t, err, "optional: the engine takes a 404 for success")
 			} else {
-				assert.True(t, plugins.IsNotFound(err), "%v", err)
-				assert.EqualError(t, err, tc.method+": 404 page not found\n")
+				typedtest.NotFound(t, err, tc.Method)
 			}
 		})
 	}
@@ -265,36 +208,19 @@ func TestMethods(t *testing.T) {
 // The engine sets no timeout on a network driver's calls: a slow answer is
 // waited for, and only the context's deadline bounds a call.
 func TestNoTimeoutButTheContexts(t *testing.T) {
-	for _, tc := range methodCases {
-		t.Run(tc.method, func(t *testing.T) {
-			t.Parallel()
-			c, fake := serve(t)
-			fake.Handle(tc.method, raw(tc.answer)).
-				Inject(pluginstest.Fault{Method: tc.method, Times: 1, Delay: 300 * time.Millisecond})
-			_, err := tc.call(context.Background(), c)
-			require.NoError(t, err, "no timeout of its own")
-
-			fake.Inject(pluginstest.Fault{Method: tc.method, Times: 1, Delay: 10 * time.Second})
-			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-			defer cancel()
-			start := time.Now()
-			_, err = tc.call(ctx, c)
-			assert.ErrorIs(t, err, context.DeadlineExceeded)
-			assert.Less(t, time.Since(start), 5*time.Second, "the context's deadline ends the call")
-		})
-	}
+	fixture.NoTimeoutButTheContexts(t, methodCases)
 }
 
 // Answers are decoded as the engine decodes them: the first JSON value,
 // unknown keys dropped, keys matched without regard to case.
 func TestAnswerDecoding(t *testing.T) {
-	c, fake := serve(t)
-	fake.Handle("NetworkDriver.Join", raw(`{"Gateway":"10.0.0.1","Extra":{"a":1},"err":""} trailing`))
+	c, fake := fixture.Serve(t)
+	fake.Handle("NetworkDriver.Join", typedtest.Raw(`{"Gateway":"10.0.0.1","Extra":{"a":1},"err":""} trailing`))
 	resp, err := c.Join(context.Background(), network.JoinRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, network.JoinResponse{Gateway: "10.0.0.1"}, resp, "a null InterfaceName stays nil")
 
-	fake.Handle("NetworkDriver.Leave", raw(`{"err":"lower case"}`))
+	fake.Handle("NetworkDriver.Leave", typedtest.Raw(`{"err":"lower case"}`))
 	err = c.Leave(context.Background(), network.LeaveRequest{})
 	assert.EqualError(t, err, "remote: lower case", "keys match as in encoding/json: without regard to case")
 }
@@ -302,9 +228,7 @@ func TestAnswerDecoding(t *testing.T) {
 func TestFromPlugin(t *testing.T) {
 	env := pluginstest.New(t)
 	env.ServeSocket("vol", "VolumeDriver")
-	p, err := env.Store().Get("vol", "VolumeDriver")
-	require.NoError(t, err)
-	_, err = network.FromPlugin(p)
+	err := fixture.FromOther(t, env, "vol", "VolumeDriver")
 	assert.ErrorIs(t, err, plugins.ErrNotImplements)
 	assert.EqualError(t, err, `Plugin does not implement the requested driver: plugin="vol", requested implementation="NetworkDriver"`)
 

@@ -13,8 +13,6 @@ type Response struct {
 	Err string
 }
 
-func (r *Response) errorText() string { return r.Err }
-
 // CapabilitiesResponse is the answer to GetCapabilities.
 //
 // The plugin SDK's has no GwAllocChecker (nor Err), so its plugins never get

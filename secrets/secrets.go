@@ -108,13 +108,8 @@ const getSecretName = "/SecretProvider.GetSecret"
 
 // The engine sets no timeout for secret providers.
 var getSecret = plugins.Method[Request, Response]{
-	Name: getSecretName,
-	Failure: func(r *Response) error {
-		if r.Err == "" {
-			return nil
-		}
-		return &plugins.AnswerError{Method: getSecretName, Message: r.Err}
-	},
+	Name:    getSecretName,
+	Failure: plugins.AnswerFailure(getSecretName, "", func(r *Response) string { return r.Err }),
 }
 
 // Client calls a secret provider plugin. It is safe for concurrent use.
@@ -129,11 +124,7 @@ func NewClient(c *plugins.Client) *Client { return &Client{c: c} }
 // matching plugins.ErrNotImplements when p's manifest does not list
 // Interface.
 func FromPlugin(p *plugins.Plugin) (*Client, error) {
-	c, err := p.ClientFor(Interface)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(c), nil
+	return plugins.TypedClient(p, Interface, NewClient)
 }
 
 // GetSecret asks the plugin for a secret's value (/SecretProvider.GetSecret,

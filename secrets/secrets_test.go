@@ -2,15 +2,13 @@ package secrets_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/go-dockerplugins/plugins/secrets"
 	"github.com/stretchr/testify/assert"
@@ -21,21 +19,8 @@ import (
 // its leading slash.
 const method = "SecretProvider.GetSecret"
 
-// serve serves a secret provider and returns a typed client of it, through
-// the environment's store configured by opts.
-func serve(t *testing.T, opts ...plugins.StoreOption) (*secrets.Client, *pluginstest.Plugin) {
-	t.Helper()
-	env := pluginstest.New(t, opts...)
-	fp := env.ServeSocket("vault", secrets.Interface)
-	p, err := env.Store().Get("vault", secrets.Interface)
-	require.NoError(t, err)
-	c, err := secrets.FromPlugin(p)
-	require.NoError(t, err)
-	return c, fp
-}
-
-// raw answers 200 with body as it is.
-func raw(body string) http.Handler { return pluginstest.Reply(json.RawMessage(body)) }
+// fixture serves a secret provider and makes typed clients of it.
+var fixture = typedtest.Fixture[*secrets.Client]{Name: "vault", Interface: secrets.Interface, FromPlugin: secrets.FromPlugin}
 
 // full is a request with every field set.
 var full = secrets.Request{
@@ -87,36 +72,26 @@ func TestGetSecret(t *testing.T) {
 			body: `{"ServiceEndpointSpec":{}}`, answer: `{}`, want: secrets.Response{},
 		},
 	}
+	// RunExchanges checks the path too: one leading slash, whatever the name.
+	var exchanges []typedtest.Exchange[*secrets.Client]
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, fp := serve(t)
-			fp.Handle(method, raw(tt.answer))
-			got, err := c.GetSecret(context.Background(), tt.req)
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-			calls := fp.Calls(method)
-			require.Len(t, calls, 1)
-			assert.Equal(t, "/SecretProvider.GetSecret", calls[0].Path, "one leading slash, whatever the name")
-			assert.Equal(t, tt.body+"\n", string(calls[0].Body), "the request, byte for byte as the engine sends it")
+		exchanges = append(exchanges, typedtest.Exchange[*secrets.Client]{
+			Name: tt.name, Method: method, Body: tt.body, Answer: tt.answer, Want: tt.want,
+			Call: func(ctx context.Context, c *secrets.Client) (any, error) { return c.GetSecret(ctx, tt.req) },
 		})
 	}
+	fixture.RunExchanges(t, exchanges)
 }
 
 // An Err in a 200 answer is the error, verbatim (as docker v29.1 and later
 // have it), with the answer as read.
 func TestErrInAnswer(t *testing.T) {
 	const msg = "access denied: 100% of %s refused"
-	c, fp := serve(t)
-	fp.Handle(method, raw(`{"Err":"`+msg+`","DoNotReuse":true,"Value":"eA=="}`))
+	c, fp := fixture.Serve(t)
+	fp.Handle(method, typedtest.Raw(`{"Err":"`+msg+`","DoNotReuse":true,"Value":"eA=="}`))
 	got, err := c.GetSecret(context.Background(), full)
-	require.EqualError(t, err, msg)
-	var ae *plugins.AnswerError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, "/SecretProvider.GetSecret", ae.Method)
-	assert.Equal(t, msg, ae.Message)
-	assert.Empty(t, ae.Prefix)
-	var se *plugins.StatusError
-	assert.False(t, errors.As(err, &se))
+	typedtest.AnswerError(t, err, plugins.AnswerError{Method: "/SecretProvider.GetSecret", Message: msg})
+	assert.False(t, typedtest.IsStatusError(err))
 	assert.True(t, got.DoNotReuse, "the engine returns DoNotReuse with the error")
 }
 
@@ -140,19 +115,15 @@ func TestErrorAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, fp := serve(t)
+			c, fp := fixture.Serve(t)
 			if tt.fault != nil {
-				fp.Handle(method, raw(`{}`)).Inject(*tt.fault)
+				fp.Handle(method, typedtest.Raw(`{}`)).Inject(*tt.fault)
 			}
 			_, err := c.GetSecret(context.Background(), full)
-			require.EqualError(t, err, tt.want, "the method as the engine names it, leading slash included")
-			var se *plugins.StatusError
-			require.ErrorAs(t, err, &se)
-			assert.Equal(t, tt.status, se.StatusCode)
+			se := typedtest.StatusError(t, err, tt.status, tt.want, "the method as the engine names it, leading slash included")
 			assert.Equal(t, "/SecretProvider.GetSecret", se.Method)
 			assert.Equal(t, tt.notFound, plugins.IsNotFound(err))
-			var ae *plugins.AnswerError
-			assert.False(t, errors.As(err, &ae))
+			assert.False(t, typedtest.IsAnswerError(err))
 		})
 	}
 }
@@ -167,47 +138,33 @@ func TestErrorAnswers(t *testing.T) {
 // unless a deadline comes first.
 func TestTimeout(t *testing.T) {
 	t.Run("none without a deadline", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		var scheduled atomic.Bool
-		c, fp := serve(t,
-			plugins.WithBackoff(func(int) time.Duration { return time.Hour }),
-			plugins.WithCallRetryBudget(2*time.Hour),
-			plugins.WithRetryObserver(func(ev plugins.RetryEvent) {
-				if ev.Wait > 0 {
-					scheduled.Store(true)
-					cancel()
-				}
-			}))
-		fp.Inject(pluginstest.Fault{Method: method, Drop: true})
-		_, err := c.GetSecret(ctx, full)
+		scheduled, _, err := fixture.RetryScheduled(context.Background(), t, method, time.Hour, 2*time.Hour, func(ctx context.Context, c *secrets.Client) error {
+			_, err := c.GetSecret(ctx, full)
+			return err
+		})
 		assert.ErrorIs(t, err, context.Canceled)
-		assert.True(t, scheduled.Load(), "a retry an hour later is within the call's time")
+		assert.True(t, scheduled, "a retry an hour later is within the call's time")
 	})
 	t.Run("the context's deadline", func(t *testing.T) {
-		c, fp := serve(t)
-		fp.Handle(method, raw(`{}`)).Inject(pluginstest.Fault{Method: method, Delay: time.Minute})
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		defer cancel()
-		start := time.Now()
-		_, err := c.GetSecret(ctx, full)
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Less(t, time.Since(start), 5*time.Second)
+		c, fp := fixture.Serve(t)
+		fp.Handle(method, typedtest.Raw(`{}`)).Inject(pluginstest.Fault{Method: method, Delay: time.Minute})
+		typedtest.EndsAtDeadline(t, 200*time.Millisecond, 5*time.Second, func(ctx context.Context) error {
+			_, err := c.GetSecret(ctx, full)
+			return err
+		})
 	})
 }
 
 func TestFromPlugin(t *testing.T) {
 	env := pluginstest.New(t)
 	env.ServeSocket("upper", "SecretProvider") // the prefix, not the manifest name
-	env.ServeSocket("vault", secrets.Interface).Handle(method, raw(`{"Value":"eA=="}`))
+	env.ServeSocket("vault", secrets.Interface).Handle(method, typedtest.Raw(`{"Value":"eA=="}`))
 
-	p, err := env.Store().Get("upper", "SecretProvider")
-	require.NoError(t, err)
-	_, err = secrets.FromPlugin(p)
+	err := fixture.FromOther(t, env, "upper", "SecretProvider")
 	require.ErrorIs(t, err, plugins.ErrNotImplements)
 	assert.EqualError(t, err, `Plugin does not implement the requested driver: plugin="upper", requested implementation="secretprovider"`)
 
-	p, err = env.Store().Get("vault", secrets.Interface)
+	p, err := env.Store().Get("vault", secrets.Interface)
 	require.NoError(t, err)
 	got, err := secrets.NewClient(p.Client).GetSecret(context.Background(), secrets.Request{SecretName: "s"})
 	require.NoError(t, err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typed"
 )
 
 // Interface is the name a volume plugin lists in its manifest, as in
@@ -165,48 +166,41 @@ func NormalizeScope(scope string) string {
 	}
 }
 
-// answerError is the volume interface's convention for an Err in a 200
+// The methods, with the volume interface's convention for an Err in a 200
 // answer: the plugin's text, verbatim.
-func answerError(method, msg string) error {
-	if msg == "" {
-		return nil
-	}
-	return &plugins.AnswerError{Method: method, Message: msg}
-}
-
 var (
 	create = plugins.Method[CreateRequest, ErrorResponse]{
 		Name: "VolumeDriver.Create", Timeout: longTimeout,
-		Failure: func(r *ErrorResponse) error { return answerError("VolumeDriver.Create", r.Err) },
+		Failure: plugins.AnswerFailure("VolumeDriver.Create", "", func(r *ErrorResponse) string { return r.Err }),
 	}
 	remove = plugins.Method[RemoveRequest, ErrorResponse]{
 		Name: "VolumeDriver.Remove", Timeout: shortTimeout,
-		Failure: func(r *ErrorResponse) error { return answerError("VolumeDriver.Remove", r.Err) },
+		Failure: plugins.AnswerFailure("VolumeDriver.Remove", "", func(r *ErrorResponse) string { return r.Err }),
 	}
 	path = plugins.Method[PathRequest, PathResponse]{
 		Name: "VolumeDriver.Path", Timeout: shortTimeout,
-		Failure: func(r *PathResponse) error { return answerError("VolumeDriver.Path", r.Err) },
+		Failure: plugins.AnswerFailure("VolumeDriver.Path", "", func(r *PathResponse) string { return r.Err }),
 	}
 	mount = plugins.Method[MountRequest, MountResponse]{
 		Name: "VolumeDriver.Mount", Timeout: longTimeout,
-		Failure: func(r *MountResponse) error { return answerError("VolumeDriver.Mount", r.Err) },
+		Failure: plugins.AnswerFailure("VolumeDriver.Mount", "", func(r *MountResponse) string { return r.Err }),
 	}
 	unmount = plugins.Method[UnmountRequest, ErrorResponse]{
 		Name: "VolumeDriver.Unmount", Timeout: shortTimeout,
-		Failure: func(r *ErrorResponse) error { return answerError("VolumeDriver.Unmount", r.Err) },
+		Failure: plugins.AnswerFailure("VolumeDriver.Unmount", "", func(r *ErrorResponse) string { return r.Err }),
 	}
 	// List and Capabilities take no arguments, but the engine sends {}.
 	list = plugins.Method[struct{}, ListResponse]{
 		Name: "VolumeDriver.List", Timeout: shortTimeout,
-		Failure: func(r *ListResponse) error { return answerError("VolumeDriver.List", r.Err) },
+		Failure: plugins.AnswerFailure("VolumeDriver.List", "", func(r *ListResponse) string { return r.Err }),
 	}
 	get = plugins.Method[GetRequest, GetResponse]{
 		Name: "VolumeDriver.Get", Timeout: shortTimeout,
-		Failure: func(r *GetResponse) error { return answerError("VolumeDriver.Get", r.Err) },
+		Failure: plugins.AnswerFailure("VolumeDriver.Get", "", func(r *GetResponse) string { return r.Err }),
 	}
 	capabilities = plugins.Method[struct{}, CapabilitiesResponse]{
 		Name: "VolumeDriver.Capabilities", Timeout: shortTimeout,
-		Failure:  func(r *CapabilitiesResponse) error { return answerError("VolumeDriver.Capabilities", r.Err) },
+		Failure:  plugins.AnswerFailure("VolumeDriver.Capabilities", "", func(r *CapabilitiesResponse) string { return r.Err }),
 		Optional: true, Fallback: CapabilitiesResponse{Capabilities: Capability{Scope: LocalScope}},
 	}
 )
@@ -223,11 +217,7 @@ func NewClient(c *plugins.Client) *Client { return &Client{c: c} }
 // matching plugins.ErrNotImplements when p's manifest does not list
 // Interface.
 func FromPlugin(p *plugins.Plugin) (*Client, error) {
-	c, err := p.ClientFor(Interface)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(c), nil
+	return plugins.TypedClient(p, Interface, NewClient)
 }
 
 // Create asks the driver to create a volume (VolumeDriver.Create, within
@@ -235,16 +225,14 @@ func FromPlugin(p *plugins.Plugin) (*Client, error) {
 // volume create` and `run -v name:...` only after Get found no volume of
 // that name, and returns its error to the user.
 func (c *Client) Create(ctx context.Context, req CreateRequest) error {
-	_, err := create.Call(ctx, c.c, req)
-	return err
+	return typed.ErrOnly(create.Call(ctx, c.c, req))
 }
 
 // Remove asks the driver to remove a volume (VolumeDriver.Remove, within a
 // minute when ctx has no deadline). The engine wraps its error as
 // "remove <name>: <error>".
 func (c *Client) Remove(ctx context.Context, req RemoveRequest) error {
-	_, err := remove.Call(ctx, c.c, req)
-	return err
+	return typed.ErrOnly(remove.Call(ctx, c.c, req))
 }
 
 // Path asks the driver where a volume is mounted (VolumeDriver.Path, within
@@ -267,8 +255,7 @@ func (c *Client) Mount(ctx context.Context, req MountRequest) (MountResponse, er
 // (VolumeDriver.Unmount, within a minute when ctx has no deadline). The
 // engine forgets the volume's mountpoint only when it succeeds.
 func (c *Client) Unmount(ctx context.Context, req UnmountRequest) error {
-	_, err := unmount.Call(ctx, c.c, req)
-	return err
+	return typed.ErrOnly(unmount.Call(ctx, c.c, req))
 }
 
 // List asks the driver for its volumes (VolumeDriver.List, with {} as its

@@ -7,7 +7,6 @@ package conformance_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +25,6 @@ import (
 	sdksecrets "github.com/docker/go-plugins-helpers/secrets"
 	sdkvolume "github.com/docker/go-plugins-helpers/volume"
 	"github.com/go-dockerplugins/plugins/conformance"
-	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/go-dockerplugins/plugins/interop/internal/plugintest"
 	"github.com/go-dockerplugins/plugins/logdriver"
 	"github.com/stretchr/testify/assert"
@@ -299,24 +297,11 @@ func servers() []server {
 	}
 }
 
-// publication is how the plugin is found: its socket, or a .json file
+// publications are how the plugin is found: its socket, or a .json file
 // naming its TLS address and the CA that signed its certificate.
-type publication struct {
-	name    string
-	publish func(t *testing.T, d plugintest.Dirs, plugin string) net.Listener
-}
-
-var publications = []publication{
-	{"unix socket", func(t *testing.T, d plugintest.Dirs, plugin string) net.Listener {
-		return plugintest.ListenUnix(t, d.Socket(plugin))
-	}},
-	{"https .json", func(t *testing.T, d plugintest.Dirs, plugin string) net.Listener {
-		ca := testkit.NewCA(t, d.Specs[0]+"/certs")
-		l := plugintest.ListenTCP(t)
-		plugintest.WriteFile(t, d.Specs[0]+"/"+plugin+".json",
-			`{"Addr": "https://`+l.Addr().String()+`", "TLSConfig": {"CAFile": "`+ca.File()+`"}}`)
-		return tls.NewListener(l, ca.ServerConfig())
-	}},
+var publications = []plugintest.Publication{
+	{Name: "unix socket", Publish: plugintest.PublishUnix},
+	{Name: "https .json", Publish: plugintest.PublishHTTPSJSON},
 }
 
 func flagged(rep conformance.Report) []string {
@@ -335,10 +320,10 @@ func TestSDKServersPass(t *testing.T) {
 	t.Parallel()
 	for _, pub := range publications {
 		for _, s := range servers() {
-			t.Run(pub.name+"/"+s.name, func(t *testing.T) {
+			t.Run(pub.Name+"/"+s.name, func(t *testing.T) {
 				t.Parallel()
 				d := plugintest.NewDirs(t)
-				plugintest.Serve(t, s.h, pub.publish(t, d, "sdk"))
+				plugintest.Serve(t, s.h, pub.Publish(t, d, "sdk"))
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
 				p, err := d.Store().GetContext(ctx, "sdk", s.iface)

@@ -17,6 +17,7 @@ import (
 	"github.com/docker/go-plugins-helpers/volume"
 	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/interop/internal/plugintest"
+	"github.com/go-dockerplugins/plugins/interop/internal/sdkfake"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,7 +26,7 @@ import (
 // ask for: the answer must still be decoded.
 func TestSDKContentType(t *testing.T) {
 	d := plugintest.NewDirs(t)
-	plugintest.Serve(t, volume.NewHandler(newMemVolumes("/v")), plugintest.ListenUnix(t, d.Socket("ct")))
+	plugintest.Serve(t, volume.NewHandler(sdkfake.NewMemVolumes("/v", "global")), plugintest.ListenUnix(t, d.Socket("ct")))
 
 	// The premise, checked with a plain HTTP client: the SDK does send v1.1.
 	raw := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -51,7 +52,7 @@ func TestSDKContentType(t *testing.T) {
 // is the error message, as in the engine.
 func TestSDKBadRequestBody(t *testing.T) {
 	d := plugintest.NewDirs(t)
-	plugintest.Serve(t, volume.NewHandler(newMemVolumes("/v")), plugintest.ListenUnix(t, d.Socket("vol")))
+	plugintest.Serve(t, volume.NewHandler(sdkfake.NewMemVolumes("/v", "global")), plugintest.ListenUnix(t, d.Socket("vol")))
 	plugintest.Serve(t, ipam.NewHandler(newMemIPAM()), plugintest.ListenUnix(t, d.Socket("ipam")))
 	plugintest.Serve(t, network.NewHandler(newMemNetworks()), plugintest.ListenUnix(t, d.Socket("net")))
 	store := d.Store()
@@ -118,7 +119,7 @@ func TestSDKAuthorizationBadBody(t *testing.T) {
 // IsNotFound, whatever the plugin and the method.
 func TestSDKMethodNotServed(t *testing.T) {
 	d := plugintest.NewDirs(t)
-	plugintest.Serve(t, volume.NewHandler(newMemVolumes("/v")), plugintest.ListenUnix(t, d.Socket("vol")))
+	plugintest.Serve(t, volume.NewHandler(sdkfake.NewMemVolumes("/v", "global")), plugintest.ListenUnix(t, d.Socket("vol")))
 	p, err := d.Store().Get("vol", "VolumeDriver")
 	require.NoError(t, err)
 
@@ -180,7 +181,7 @@ func TestSDKStreamAndSendFile(t *testing.T) {
 func startPluginWith(t *testing.T, pub publication, name string, h plugintest.Server) *plugins.Plugin {
 	t.Helper()
 	d := plugintest.NewDirs(t)
-	plugintest.Serve(t, h, pub.publish(t, d, name))
+	plugintest.Serve(t, h, pub.Publish(t, d, name))
 	p, err := d.Store().Get(name, "LogDriver")
 	require.NoError(t, err)
 	return p
@@ -191,10 +192,10 @@ func startPluginWith(t *testing.T, pub publication, name string, h plugintest.Se
 func TestSDKGetAll(t *testing.T) {
 	d := plugintest.NewDirs(t)
 	for i, name := range []string{"vol-a", "vol-b", "vol-c"} {
-		plugintest.Serve(t, volume.NewHandler(newMemVolumes("/v")), publications[i].publish(t, d, name))
+		plugintest.Serve(t, volume.NewHandler(sdkfake.NewMemVolumes("/v", "global")), publications[i].Publish(t, d, name))
 	}
 	plugintest.Serve(t, network.NewHandler(newMemNetworks()), plugintest.ListenUnix(t, d.Socket("net")))
-	plugintest.Serve(t, ipam.NewHandler(newMemIPAM()), publications[1].publish(t, d, "ipam"))
+	plugintest.Serve(t, ipam.NewHandler(newMemIPAM()), publications[1].Publish(t, d, "ipam"))
 
 	store := d.Store()
 	// GetAll activates plugins in parallel: handlers run concurrently.

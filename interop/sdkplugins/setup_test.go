@@ -2,57 +2,32 @@ package sdkplugins_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
-	"net"
 	"reflect"
 	"testing"
 
 	"github.com/go-dockerplugins/plugins"
-	"github.com/go-dockerplugins/plugins/internal/testkit"
 	"github.com/go-dockerplugins/plugins/interop/internal/plugintest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // publication is a way a plugin makes itself known in the plugin
-// directories: the SDK's own ServeUnix and ServeTCP write to the machine's
-// directories, so the tests create the listener and the spec file themselves.
-type publication struct {
-	name    string
-	publish func(t *testing.T, d plugintest.Dirs, plugin string) net.Listener
-}
+// directories.
+type publication = plugintest.Publication
 
+// publications are the ways a plugin makes itself known.
 var publications = []publication{
-	{"unix socket", func(t *testing.T, d plugintest.Dirs, plugin string) net.Listener {
-		return plugintest.ListenUnix(t, d.Socket(plugin))
-	}},
-	{"tcp .spec", func(t *testing.T, d plugintest.Dirs, plugin string) net.Listener {
-		l := plugintest.ListenTCP(t)
-		// What the SDK's ServeTCP writes, with the trailing newline an admin adds.
-		plugintest.WriteFile(t, d.Specs[0]+"/"+plugin+".spec", "tcp://"+l.Addr().String()+"\n")
-		return l
-	}},
-	{"http .json", func(t *testing.T, d plugintest.Dirs, plugin string) net.Listener {
-		l := plugintest.ListenTCP(t)
-		plugintest.WriteFile(t, d.Specs[1]+"/"+plugin+"/"+plugin+".json",
-			`{"Name": "ignored", "Addr": "http://`+l.Addr().String()+`"}`)
-		return l
-	}},
-	{"https .json, verified", func(t *testing.T, d plugintest.Dirs, plugin string) net.Listener {
-		// What the SDK's ServeTCP does with a tls.Config: TLS on the listener.
-		ca := testkit.NewCA(t, d.Specs[0]+"/certs")
-		l := plugintest.ListenTCP(t)
-		plugintest.WriteFile(t, d.Specs[0]+"/"+plugin+".json",
-			`{"Addr": "https://`+l.Addr().String()+`", "TLSConfig": {"CAFile": "`+ca.File()+`"}}`)
-		return tls.NewListener(l, ca.ServerConfig())
-	}},
+	{Name: "unix socket", Publish: plugintest.PublishUnix},
+	{Name: "tcp .spec", Publish: plugintest.PublishTCPSpec},
+	{Name: "http .json", Publish: plugintest.PublishHTTPJSON},
+	{Name: "https .json, verified", Publish: plugintest.PublishHTTPSJSON},
 }
 
 // forEachPublication runs fn once for every publication of the plugin.
 func forEachPublication(t *testing.T, fn func(t *testing.T, pub publication)) {
 	for _, pub := range publications {
-		t.Run(pub.name, func(t *testing.T) { fn(t, pub) })
+		t.Run(pub.Name, func(t *testing.T) { fn(t, pub) })
 	}
 }
 
@@ -62,7 +37,7 @@ func forEachPublication(t *testing.T, fn func(t *testing.T, pub publication)) {
 func startPlugin(t *testing.T, pub publication, name string, h plugintest.Server, iface string) *plugins.Plugin {
 	t.Helper()
 	d := plugintest.NewDirs(t)
-	plugintest.Serve(t, h, pub.publish(t, d, name))
+	plugintest.Serve(t, h, pub.Publish(t, d, name))
 
 	p, err := d.Store().GetContext(context.Background(), name, iface)
 	require.NoError(t, err)

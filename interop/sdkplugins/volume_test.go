@@ -3,133 +3,14 @@ package sdkplugins_test
 import (
 	"fmt"
 	"net/http"
-	"path"
-	"sort"
 	"sync"
 	"testing"
 
 	"github.com/docker/go-plugins-helpers/volume"
+	"github.com/go-dockerplugins/plugins/interop/internal/sdkfake"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// memVolumes is an in-memory volume driver: volumes are names with options
-// and the IDs of the containers that mount them.
-type memVolumes struct {
-	mu   sync.Mutex
-	root string
-	vols map[string]*memVolume
-}
-
-type memVolume struct {
-	opts   map[string]string
-	mounts map[string]bool
-}
-
-var _ volume.Driver = (*memVolumes)(nil)
-
-func newMemVolumes(root string) *memVolumes {
-	return &memVolumes{root: root, vols: make(map[string]*memVolume)}
-}
-
-func (d *memVolumes) Create(r *volume.CreateRequest) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.vols[r.Name]; ok {
-		return fmt.Errorf("volume %s already exists", r.Name)
-	}
-	d.vols[r.Name] = &memVolume{opts: r.Options, mounts: make(map[string]bool)}
-	return nil
-}
-
-func (d *memVolumes) List() (*volume.ListResponse, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	res := &volume.ListResponse{Volumes: []*volume.Volume{}}
-	for name := range d.vols {
-		res.Volumes = append(res.Volumes, &volume.Volume{Name: name, Mountpoint: d.mountpoint(name)})
-	}
-	sort.Slice(res.Volumes, func(i, j int) bool { return res.Volumes[i].Name < res.Volumes[j].Name })
-	return res, nil
-}
-
-func (d *memVolumes) Get(r *volume.GetRequest) (*volume.GetResponse, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	v, err := d.volume(r.Name)
-	if err != nil {
-		return nil, err
-	}
-	status := map[string]interface{}{"mounts": float64(len(v.mounts))}
-	for k, o := range v.opts {
-		status[k] = o
-	}
-	return &volume.GetResponse{Volume: &volume.Volume{
-		Name: r.Name, Mountpoint: d.mountpoint(r.Name), CreatedAt: "2024-07-01T07:14:50Z", Status: status,
-	}}, nil
-}
-
-func (d *memVolumes) Remove(r *volume.RemoveRequest) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	v, err := d.volume(r.Name)
-	if err != nil {
-		return err
-	}
-	if len(v.mounts) > 0 {
-		return fmt.Errorf("volume %s is in use", r.Name)
-	}
-	delete(d.vols, r.Name)
-	return nil
-}
-
-func (d *memVolumes) Path(r *volume.PathRequest) (*volume.PathResponse, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, err := d.volume(r.Name); err != nil {
-		return nil, err
-	}
-	return &volume.PathResponse{Mountpoint: d.mountpoint(r.Name)}, nil
-}
-
-func (d *memVolumes) Mount(r *volume.MountRequest) (*volume.MountResponse, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	v, err := d.volume(r.Name)
-	if err != nil {
-		return nil, err
-	}
-	v.mounts[r.ID] = true
-	return &volume.MountResponse{Mountpoint: d.mountpoint(r.Name)}, nil
-}
-
-func (d *memVolumes) Unmount(r *volume.UnmountRequest) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	v, err := d.volume(r.Name)
-	if err != nil {
-		return err
-	}
-	if !v.mounts[r.ID] {
-		return fmt.Errorf("volume %s is not mounted by %s", r.Name, r.ID)
-	}
-	delete(v.mounts, r.ID)
-	return nil
-}
-
-func (d *memVolumes) Capabilities() *volume.CapabilitiesResponse {
-	return &volume.CapabilitiesResponse{Capabilities: volume.Capability{Scope: "global"}}
-}
-
-func (d *memVolumes) volume(name string) (*memVolume, error) {
-	v, ok := d.vols[name]
-	if !ok {
-		return nil, fmt.Errorf("no such volume: %s", name)
-	}
-	return v, nil
-}
-
-func (d *memVolumes) mountpoint(name string) string { return path.Join(d.root, name, "_data") }
 
 func TestVolumeDriver(t *testing.T) {
 	const root = "/var/lib/memvol"
@@ -137,7 +18,7 @@ func TestVolumeDriver(t *testing.T) {
 	// engine's volume adapter does: into a struct with an Err field.
 	ok := volume.ErrorResponse{}
 	forEachPublication(t, func(t *testing.T, pub publication) {
-		p := startPlugin(t, pub, "memvol", volume.NewHandler(newMemVolumes(root)), "VolumeDriver")
+		p := startPlugin(t, pub, "memvol", volume.NewHandler(sdkfake.NewMemVolumes(root, "global")), "VolumeDriver")
 		run(t, p.Client, []step{
 			{method: "VolumeDriver.Capabilities", want: volume.CapabilitiesResponse{Capabilities: volume.Capability{Scope: "global"}}},
 			{method: "VolumeDriver.List", want: volume.ListResponse{Volumes: []*volume.Volume{}}},
@@ -186,7 +67,7 @@ func TestVolumeDriver(t *testing.T) {
 func TestVolumeDriverConcurrentCalls(t *testing.T) {
 	const containers = 32
 	forEachPublication(t, func(t *testing.T, pub publication) {
-		p := startPlugin(t, pub, "memvol", volume.NewHandler(newMemVolumes("/m")), "VolumeDriver")
+		p := startPlugin(t, pub, "memvol", volume.NewHandler(sdkfake.NewMemVolumes("/m", "global")), "VolumeDriver")
 		require.NoError(t, p.Client.Call("VolumeDriver.Create", volume.CreateRequest{Name: "shared"}, nil))
 
 		var wg sync.WaitGroup

@@ -1,9 +1,13 @@
 // Package plugintest sets up plugin directories and listeners for the
-// interoperability tests: always in fresh temporary directories, never in
-// the machine's /run/docker/plugins or /etc/docker/plugins.
+// interoperability tests, and serves the plugin SDK's handlers on them,
+// published as a socket or a spec file: always in fresh temporary
+// directories, never in the machine's /run/docker/plugins or
+// /etc/docker/plugins.
 package plugintest
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
@@ -105,4 +109,68 @@ func WriteFile(t testing.TB, path, content string) {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+}
+
+// ServeSDK serves h, a handler of the plugin SDK, as plugin name on a UNIX
+// socket in a layout of the test's own, and returns the typed client
+// fromPlugin makes of the plugin, found and activated through a store over
+// the layout as implementing iface.
+func ServeSDK[C any](t testing.TB, name, iface string, h Server, fromPlugin func(*plugins.Plugin) (C, error)) C {
+	t.Helper()
+	d := NewDirs(t)
+	Serve(t, h, ListenUnix(t, d.Socket(name)))
+	p, err := d.Store().GetContext(context.Background(), name, iface)
+	require.NoError(t, err)
+	c, err := fromPlugin(p)
+	require.NoError(t, err)
+	return c
+}
+
+// Publication is a way a plugin makes itself known in the plugin
+// directories: the SDK's own ServeUnix and ServeTCP write to the machine's
+// directories, so the tests create the listener and the spec file
+// themselves, in a layout of their own.
+type Publication struct {
+	Name string
+	// Publish makes plugin known in d and returns the listener it is to
+	// serve on.
+	Publish func(t testing.TB, d Dirs, plugin string) net.Listener
+}
+
+// PublishUnix has the plugin listen on its socket in the sockets directory.
+func PublishUnix(t testing.TB, d Dirs, plugin string) net.Listener {
+	t.Helper()
+	return ListenUnix(t, d.Socket(plugin))
+}
+
+// PublishTCPSpec has the plugin listen on a loopback TCP port, named by a
+// .spec file in the first spec directory: what the SDK's ServeTCP writes,
+// with the trailing newline an admin adds.
+func PublishTCPSpec(t testing.TB, d Dirs, plugin string) net.Listener {
+	t.Helper()
+	l := ListenTCP(t)
+	WriteFile(t, d.Specs[0]+"/"+plugin+".spec", "tcp://"+l.Addr().String()+"\n")
+	return l
+}
+
+// PublishHTTPJSON has the plugin listen on a loopback TCP port, named by a
+// .json file in a directory of its own in the second spec directory.
+func PublishHTTPJSON(t testing.TB, d Dirs, plugin string) net.Listener {
+	t.Helper()
+	l := ListenTCP(t)
+	WriteFile(t, d.Specs[1]+"/"+plugin+"/"+plugin+".json",
+		`{"Name": "ignored", "Addr": "http://`+l.Addr().String()+`"}`)
+	return l
+}
+
+// PublishHTTPSJSON has the plugin listen with TLS (what the SDK's ServeTCP
+// does with a tls.Config) on a loopback TCP port, named by a .json file in
+// the first spec directory with the CA that signed its certificate.
+func PublishHTTPSJSON(t testing.TB, d Dirs, plugin string) net.Listener {
+	t.Helper()
+	ca := testkit.NewCA(t, d.Specs[0]+"/certs")
+	l := ListenTCP(t)
+	WriteFile(t, d.Specs[0]+"/"+plugin+".json",
+		`{"Addr": "https://`+l.Addr().String()+`", "TLSConfig": {"CAFile": "`+ca.File()+`"}}`)
+	return tls.NewListener(l, ca.ServerConfig())
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,11 +11,9 @@ import (
 	"testing"
 
 	engineauthz "github.com/docker/docker/pkg/authorization"
-	"github.com/docker/docker/pkg/plugingetter"
-	engineplugins "github.com/docker/docker/pkg/plugins"
-	"github.com/docker/go-connections/tlsconfig"
-	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/authorization"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
+	"github.com/go-dockerplugins/plugins/interop/internal/enginetest"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,27 +21,8 @@ import (
 
 const pluginName = "typedauthz"
 
-// compatPlugin is the plugin as the engine's plugin store hands it to the
-// middleware: a v1 client.
-type compatPlugin struct{ client *engineplugins.Client }
-
-func (p *compatPlugin) Name() string                  { return pluginName }
-func (p *compatPlugin) ScopedPath(s string) string    { return s }
-func (p *compatPlugin) IsV1() bool                    { return true }
-func (p *compatPlugin) Client() *engineplugins.Client { return p.client }
-
-// getter is the engine's plugin store, reduced to the one plugin.
-type getter struct{ plugin *compatPlugin }
-
-func (g getter) Get(name, capability string, _ int) (plugingetter.CompatPlugin, error) {
-	if name != pluginName || capability != authorization.Interface {
-		return nil, errors.New("no such plugin")
-	}
-	return g.plugin, nil
-}
-func (getter) GetAllByCap(string) ([]plugingetter.CompatPlugin, error)      { return nil, nil }
-func (getter) GetAllManagedPluginsByCap(string) []plugingetter.CompatPlugin { return nil }
-func (getter) Handle(string, func(string, *engineplugins.Client))           {}
+// fixture serves the fake plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*authorization.Client]{Name: pluginName, Interface: authorization.Interface, FromPlugin: authorization.FromPlugin}
 
 // pair is one fake plugin, called by the engine's middleware and by the
 // typed client.
@@ -62,16 +40,11 @@ type pair struct {
 // time.
 func newPair(t *testing.T) pair {
 	t.Helper()
-	env := pluginstest.New(t)
-	fake := env.ServeSocket(pluginName, authorization.Interface)
-	p, err := env.Store().Get(pluginName, authorization.Interface)
-	require.NoError(t, err)
-	typed, err := authorization.FromPlugin(p)
-	require.NoError(t, err)
-
-	client, err := engineplugins.NewClient(fake.Addr(), &tlsconfig.Options{InsecureSkipVerify: true})
-	require.NoError(t, err)
-	mw := engineauthz.NewMiddleware([]string{pluginName}, getter{&compatPlugin{client: client}})
+	fake, typed, client := enginetest.Serve(t, fixture)
+	// The engine's plugin store, reduced to the one plugin, which the
+	// middleware gets as a v1 client.
+	getter := &enginetest.Getter{Plugin: enginetest.NewV1Plugin(pluginName, "", client), Capability: authorization.Interface}
+	mw := engineauthz.NewMiddleware([]string{pluginName}, getter)
 	handler := mw.WrapHandler(func(_ context.Context, w http.ResponseWriter, _ *http.Request, _ map[string]string) error {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Api-Version", "1.51")
@@ -99,23 +72,12 @@ func apiRequest(certs ...*x509.Certificate) *http.Request {
 	return r
 }
 
-// sameRequest checks that the typed client sent what the engine sent.
-func sameRequest(t *testing.T, engine, typed pluginstest.Request) {
-	t.Helper()
-	assert.Equal(t, engine.Path, typed.Path)
-	assert.Equal(t, engine.HTTPMethod, typed.HTTPMethod)
-	assert.Equal(t, engine.Host, typed.Host)
-	assert.Equal(t, engine.Header, typed.Header)
-	assert.Equal(t, engine.ContentLength, typed.ContentLength)
-	assert.Equal(t, string(engine.Body), string(typed.Body))
-}
-
 // The engine's requests for one API request, and the typed client's for
 // the same API request, described as the typed package's documentation
 // says the engine describes it: the same bytes.
 func TestEngineRequests(t *testing.T) {
-	alice, ca := newCert(t, "alice"), newCert(t, "ca")
-	anonymous := newCert(t, "")
+	alice, ca := typedtest.NewCert(t, "alice"), typedtest.NewCert(t, "ca")
+	anonymous := typedtest.NewCert(t, "")
 	tests := []struct {
 		name  string
 		certs []*x509.Certificate
@@ -157,7 +119,7 @@ func TestEngineRequests(t *testing.T) {
 			for _, m := range []string{"AuthZPlugin.AuthZReq", "AuthZPlugin.AuthZRes"} {
 				calls := pp.fake.Calls(m)
 				require.Len(t, calls, 2, m)
-				sameRequest(t, calls[0], calls[1])
+				enginetest.SameRequest(t, calls[0], calls[1])
 			}
 		})
 	}
@@ -178,17 +140,17 @@ func TestEngineDecisions(t *testing.T) {
 		status    int // of the typed client's *plugins.StatusError
 		eof       bool
 	}{
-		{name: "allowed", method: "AuthZPlugin.AuthZReq", handler: answer(`{"Allow": true}`), want: authorization.Response{Allow: true}},
+		{name: "allowed", method: "AuthZPlugin.AuthZReq", handler: typedtest.Raw(`{"Allow": true}`), want: authorization.Response{Allow: true}},
 		{
-			name: "denied", method: "AuthZPlugin.AuthZReq", handler: answer(`{"Allow": false, "Msg": "read only"}`),
+			name: "denied", method: "AuthZPlugin.AuthZReq", handler: typedtest.Raw(`{"Allow": false, "Msg": "read only"}`),
 			engineErr: "authorization denied by plugin " + pluginName + ": read only", want: authorization.Response{Msg: "read only"},
 		},
 		{
-			name: "allowed with Err", method: "AuthZPlugin.AuthZReq", handler: answer(`{"Allow": true, "Err": "ignored"}`),
+			name: "allowed with Err", method: "AuthZPlugin.AuthZReq", handler: typedtest.Raw(`{"Allow": true, "Err": "ignored"}`),
 			want: authorization.Response{Allow: true, Err: "ignored"},
 		},
 		{
-			name: "Err alone is a denial without a message", method: "AuthZPlugin.AuthZReq", handler: answer(`{"Err": "cannot decide"}`),
+			name: "Err alone is a denial without a message", method: "AuthZPlugin.AuthZReq", handler: typedtest.Raw(`{"Err": "cannot decide"}`),
 			engineErr: "authorization denied by plugin " + pluginName + ": ", want: authorization.Response{Err: "cannot decide"},
 		},
 		{
@@ -200,11 +162,11 @@ func TestEngineDecisions(t *testing.T) {
 			engineErr: "plugin " + pluginName + " failed with error: AuthZPlugin.AuthZReq: 404 page not found\n", typedErr: "AuthZPlugin.AuthZReq: 404 page not found\n", status: 404,
 		},
 		{
-			name: "an empty answer", method: "AuthZPlugin.AuthZReq", handler: answer(""),
+			name: "an empty answer", method: "AuthZPlugin.AuthZReq", handler: typedtest.Raw(""),
 			engineErr: "plugin " + pluginName + " failed with error: EOF", eof: true,
 		},
 		{
-			name: "response denied", method: "AuthZPlugin.AuthZRes", handler: answer(`{"Msg": "secret"}`),
+			name: "response denied", method: "AuthZPlugin.AuthZRes", handler: typedtest.Raw(`{"Msg": "secret"}`),
 			engineErr: "authorization denied by plugin " + pluginName + ": secret", want: authorization.Response{Msg: "secret"},
 		},
 		{
@@ -234,9 +196,7 @@ func TestEngineDecisions(t *testing.T) {
 			case tt.eof:
 				assert.ErrorIs(t, err, io.EOF)
 			case tt.typedErr != "":
-				require.EqualError(t, err, tt.typedErr)
-				isStatus(t, err, tt.status)
-				assert.Equal(t, tt.status == http.StatusNotFound, plugins.IsNotFound(err))
+				typedtest.FailedWithStatus(t, err, tt.status, tt.typedErr)
 				assert.Equal(t, "plugin "+pluginName+" failed with error: "+err.Error(), engineErr.Error())
 			default:
 				require.NoError(t, err)
@@ -244,8 +204,4 @@ func TestEngineDecisions(t *testing.T) {
 			}
 		})
 	}
-}
-
-func answer(body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) })
 }

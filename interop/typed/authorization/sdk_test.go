@@ -6,55 +6,18 @@ package authorization_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"errors"
-	"math/big"
-	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	sdkauthz "github.com/docker/go-plugins-helpers/authorization"
 	"github.com/docker/go-plugins-helpers/sdk"
-	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/authorization"
-	"github.com/go-dockerplugins/plugins/pluginstest"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
+	"github.com/go-dockerplugins/plugins/interop/internal/plugintest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// server is anything that serves plugin calls on a listener, as the SDK's
-// handlers do.
-type server interface{ Serve(net.Listener) error }
-
-// serveSDK serves an SDK handler on NAME.sock in a fresh environment's
-// sockets directory (a short path: UNIX socket paths are limited), and
-// returns the activated plugin, as the engine would find it.
-func serveSDK(t *testing.T, name string, h server) *plugins.Plugin {
-	t.Helper()
-	env := pluginstest.New(t)
-	l, err := net.Listen("unix", filepath.Join(env.SocketsDir(), name+".sock"))
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- h.Serve(l) }()
-	t.Cleanup(func() {
-		l.Close()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			t.Errorf("the SDK's server did not stop")
-		}
-	})
-	p, err := env.Store().Get(name, authorization.Interface)
-	require.NoError(t, err)
-	return p
-}
 
 // recorder is an SDK plugin that records the requests it decoded and
 // answers with the next answer queued.
@@ -76,29 +39,11 @@ func (r *recorder) answer(req sdkauthz.Request) sdkauthz.Response {
 func (r *recorder) AuthZReq(req sdkauthz.Request) sdkauthz.Response { return r.answer(req) }
 func (r *recorder) AuthZRes(req sdkauthz.Request) sdkauthz.Response { return r.answer(req) }
 
-// newCert returns a self-signed certificate for common name cn.
-func newCert(t *testing.T, cn string) *x509.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return cert
-}
-
 // Every method through the typed client, served by the SDK: what the SDK
 // decodes is what was sent, and its answers, denials and errors arrive as
 // the engine would see them.
 func TestSDKServer(t *testing.T) {
-	alice, ca := newCert(t, "alice"), newCert(t, "ca")
+	alice, ca := typedtest.NewCert(t, "alice"), typedtest.NewCert(t, "ca")
 	request := authorization.Request{
 		User:            "alice",
 		UserAuthNMethod: "TLS",
@@ -122,9 +67,7 @@ func TestSDKServer(t *testing.T) {
 		{Allow: true, Msg: "fine"},
 		{Err: "no such user"},
 	}}
-	p := serveSDK(t, "sdkauthz", sdkauthz.NewHandler(plugin))
-	c, err := authorization.FromPlugin(p)
-	require.NoError(t, err)
+	c := plugintest.ServeSDK(t, "sdkauthz", authorization.Interface, sdkauthz.NewHandler(plugin), authorization.FromPlugin)
 	ctx := context.Background()
 
 	resp, err := c.AuthZReq(ctx, request)
@@ -136,16 +79,16 @@ func TestSDKServer(t *testing.T) {
 	assert.Equal(t, authorization.Response{Msg: "alice may not create containers"}, resp)
 
 	_, err = c.AuthZReq(ctx, request)
-	require.EqualError(t, err, "AuthZPlugin.AuthZReq: cannot decide", "the engine reports a failure, not a denial")
-	isStatus(t, err, http.StatusInternalServerError)
+	typedtest.StatusError(t, err, http.StatusInternalServerError, "AuthZPlugin.AuthZReq: cannot decide", "the engine reports a failure, not a denial")
+	assert.False(t, typedtest.IsAnswerError(err))
 
 	resp, err = c.AuthZRes(ctx, response)
 	require.NoError(t, err)
 	assert.Equal(t, authorization.Response{Allow: true, Msg: "fine"}, resp)
 
 	_, err = c.AuthZRes(ctx, response)
-	require.EqualError(t, err, "AuthZPlugin.AuthZRes: no such user")
-	isStatus(t, err, http.StatusInternalServerError)
+	typedtest.StatusError(t, err, http.StatusInternalServerError, "AuthZPlugin.AuthZRes: no such user")
+	assert.False(t, typedtest.IsAnswerError(err))
 
 	// What the SDK decoded.
 	require.Len(t, plugin.requests, 5)
@@ -173,25 +116,12 @@ func TestSDKServer(t *testing.T) {
 // An SDK server without the methods (the SDK's bare handler, with the
 // authz manifest): the SDK's 404, which no method of the interface accepts.
 func TestSDKNotFound(t *testing.T) {
-	p := serveSDK(t, "bare", sdk.NewHandler(`{"Implements": ["authz"]}`))
-	c, err := authorization.FromPlugin(p)
-	require.NoError(t, err)
+	c := plugintest.ServeSDK(t, "bare", authorization.Interface, sdk.NewHandler(`{"Implements": ["authz"]}`), authorization.FromPlugin)
 	for name, call := range map[string]func(context.Context, authorization.Request) (authorization.Response, error){
 		"AuthZPlugin.AuthZReq": c.AuthZReq,
 		"AuthZPlugin.AuthZRes": c.AuthZRes,
 	} {
 		_, err := call(context.Background(), authorization.Request{RequestMethod: "GET", RequestURI: "/_ping"})
-		require.EqualError(t, err, name+": 404 page not found\n")
-		assert.True(t, plugins.IsNotFound(err))
-		isStatus(t, err, http.StatusNotFound)
+		typedtest.FailedWithStatus(t, err, http.StatusNotFound, name+": 404 page not found\n")
 	}
-}
-
-func isStatus(t *testing.T, err error, status int) {
-	t.Helper()
-	var se *plugins.StatusError
-	require.True(t, errors.As(err, &se), "%T is not a *plugins.StatusError", err)
-	assert.Equal(t, status, se.StatusCode)
-	var ae *plugins.AnswerError
-	assert.False(t, errors.As(err, &ae))
 }

@@ -11,9 +11,10 @@ import (
 	"testing"
 
 	engine "github.com/docker/docker/pkg/plugins"
-	"github.com/docker/go-connections/tlsconfig"
 	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/graphdriver"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
+	"github.com/go-dockerplugins/plugins/interop/internal/enginetest"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
@@ -180,38 +181,12 @@ type pair struct {
 
 func newPair(t *testing.T) pair {
 	t.Helper()
-	env := pluginstest.New(t)
-	fake := env.ServeSocket("gd", graphdriver.Interface)
-	p, err := env.Store().Get("gd", graphdriver.Interface)
-	require.NoError(t, err)
-	typed, err := graphdriver.FromPlugin(p)
-	require.NoError(t, err)
-	client, err := engine.NewClient(fake.Addr(), &tlsconfig.Options{InsecureSkipVerify: true})
-	require.NoError(t, err)
+	fake, typed, client := enginetest.Serve(t, fixture)
 	return pair{fake: fake, engine: &v27{client: client}, typed: typed}
 }
 
-// sameRequest checks that the typed client sent what the engine sent.
-func sameRequest(t *testing.T, engine, typed pluginstest.Request) {
-	t.Helper()
-	assert.Equal(t, engine.Path, typed.Path)
-	assert.Equal(t, engine.HTTPMethod, typed.HTTPMethod)
-	assert.Equal(t, engine.RawQuery, typed.RawQuery)
-	assert.Equal(t, engine.Host, typed.Host)
-	assert.Equal(t, engine.Header, typed.Header)
-	assert.Equal(t, engine.ContentLength, typed.ContentLength)
-	assert.Equal(t, string(engine.Body), string(typed.Body))
-}
-
-// stream reads a stream whole.
-func stream(rc io.ReadCloser, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	return string(b), err
-}
+// fixture serves the fake plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*graphdriver.Client]{Name: "gd", Interface: graphdriver.Interface, FromPlugin: graphdriver.FromPlugin}
 
 const (
 	layer  = "5e2b6a1c0f3d9e7b5e2b6a1c0f3d9e7b5e2b6a1c0f3d9e7b5e2b6a1c0f3d9e7b"
@@ -288,9 +263,9 @@ var calls = []call{
 	},
 	{
 		method: "GraphDriver.Diff",
-		engine: func(d *v27) (any, error) { return stream(d.Diff(layer, parent)) },
+		engine: func(d *v27) (any, error) { return typedtest.ReadAll(d.Diff(layer, parent)) },
 		typed: func(ctx context.Context, c *graphdriver.Client) (any, error) {
-			return stream(c.Diff(ctx, layer, parent))
+			return typedtest.ReadAll(c.Diff(ctx, layer, parent))
 		},
 	},
 	{
@@ -320,25 +295,20 @@ var answers = []struct {
 	// not decode (no error for Diff, whose answer is not decoded).
 	status, undecodable bool
 }{
-	{name: "empty", handler: raw(`{}`)},
-	{name: "every field", handler: raw(`{"Dir":"/var/lib/docker/gd/mnt/x","Exists":true,"Status":[["Backing Filesystem","xfs"],["Layers","3"]],` +
+	{name: "empty", handler: typedtest.Raw(`{}`)},
+	{name: "every field", handler: typedtest.Raw(`{"Dir":"/var/lib/docker/gd/mnt/x","Exists":true,"Status":[["Backing Filesystem","xfs"],["Layers","3"]],` +
 		`"Changes":[{"Path":"/etc","Kind":0},{"Path":"/etc/motd","Kind":1},{"Path":"/tmp","Kind":2}],"Size":1048576,` +
 		`"Metadata":{"UpperDir":"/u"},"Capabilities":{"ReproducesExactDiffs":true}}`)},
-	{name: "as the SDK answers", handler: raw(`{"Dir":"/d","Err":""}`)},
-	{name: "Err in a 200 answer", handler: raw(`{"Err":"layer is busy","Dir":"/d","Exists":true,"Status":[["a","b"]],"Size":9,"Metadata":{"k":"v"}}`)},
+	{name: "as the SDK answers", handler: typedtest.Raw(`{"Dir":"/d","Err":""}`)},
+	{name: "Err in a 200 answer", handler: typedtest.Raw(`{"Err":"layer is busy","Dir":"/d","Exists":true,"Status":[["a","b"]],"Size":9,"Metadata":{"k":"v"}}`)},
 	{name: "an error status", handler: pluginstest.ReplyError(http.StatusInternalServerError, "no such layer"), status: true},
 	{name: "an error status, not JSON", handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, "bad request")
 	}), status: true},
 	{name: "not implemented", status: true},
-	{name: "an empty answer", handler: raw(``), undecodable: true},
-	{name: "an answer that does not fit", handler: raw(`{"Size":"9","Exists":"yes","Status":{},"Changes":{},"Metadata":[],"Capabilities":1}`), undecodable: true},
-}
-
-// raw answers 200 with body as it is.
-func raw(body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) })
+	{name: "an empty answer", handler: typedtest.Raw(``), undecodable: true},
+	{name: "an answer that does not fit", handler: typedtest.Raw(`{"Size":"9","Exists":"yes","Status":{},"Changes":{},"Metadata":[],"Capabilities":1}`), undecodable: true},
 }
 
 // Every method, every kind of answer: the engine and the typed client send
@@ -358,9 +328,9 @@ func TestAgainstEngine(t *testing.T) {
 
 				reqs := pp.fake.Calls(c.method)
 				require.Len(t, reqs, 2)
-				sameRequest(t, reqs[0], reqs[1])
+				enginetest.SameRequestAndQuery(t, reqs[0], reqs[1])
 
-				sameJSON(t, engineGot, typedGot)
+				enginetest.SameJSON(t, engineGot, typedGot)
 				switch {
 				case engineErr != nil && a.undecodable:
 					// The engine's text is Go's JSON error alone; the typed
@@ -394,15 +364,10 @@ func TestAgainstEngine(t *testing.T) {
 				if c.method == "GraphDriver.Capabilities" && a.handler == nil {
 					failed = false // optional: none
 				}
-				assert.Equal(t, failed, typedErr != nil && !isAnswerErr(typedErr), "%v", typedErr)
+				assert.Equal(t, failed, typedErr != nil && !typedtest.IsAnswerError(typedErr), "%v", typedErr)
 			})
 		}
 	}
-}
-
-func isAnswerErr(err error) bool {
-	var ae *plugins.AnswerError
-	return errors.As(err, &ae)
 }
 
 // Init is followed by Capabilities, as in the engine; Init's Err fails it
@@ -415,11 +380,11 @@ func TestInitAgainstEngine(t *testing.T) {
 		wantCaps   v27Capabilities
 		capsCalled bool
 	}{
-		{name: "capabilities", init: raw(`{}`), caps: raw(`{"Capabilities":{"ReproducesExactDiffs":true}}`), wantCaps: v27Capabilities{true}, capsCalled: true},
-		{name: "no capabilities", init: raw(`{}`), capsCalled: true},
-		{name: "Capabilities' Err is not read", init: raw(`{}`), caps: raw(`{"Err":"x","Capabilities":{"ReproducesExactDiffs":true}}`), wantCaps: v27Capabilities{true}, capsCalled: true},
-		{name: "Capabilities fails", init: raw(`{}`), caps: pluginstest.ReplyError(http.StatusInternalServerError, "broken"), wantErr: "GraphDriver.Capabilities: broken", capsCalled: true},
-		{name: "Err in Init's answer", init: raw(`{"Err":"no such directory"}`), wantErr: "no such directory"},
+		{name: "capabilities", init: typedtest.Raw(`{}`), caps: typedtest.Raw(`{"Capabilities":{"ReproducesExactDiffs":true}}`), wantCaps: v27Capabilities{true}, capsCalled: true},
+		{name: "no capabilities", init: typedtest.Raw(`{}`), capsCalled: true},
+		{name: "Capabilities' Err is not read", init: typedtest.Raw(`{}`), caps: typedtest.Raw(`{"Err":"x","Capabilities":{"ReproducesExactDiffs":true}}`), wantCaps: v27Capabilities{true}, capsCalled: true},
+		{name: "Capabilities fails", init: typedtest.Raw(`{}`), caps: pluginstest.ReplyError(http.StatusInternalServerError, "broken"), wantErr: "GraphDriver.Capabilities: broken", capsCalled: true},
+		{name: "Err in Init's answer", init: typedtest.Raw(`{"Err":"no such directory"}`), wantErr: "no such directory"},
 		{name: "Init fails", init: pluginstest.ReplyError(http.StatusInternalServerError, "refused"), wantErr: "GraphDriver.Init: refused"},
 		{name: "Init not implemented", wantErr: "GraphDriver.Init: 404 page not found\n"},
 	}
@@ -449,15 +414,15 @@ func TestInitAgainstEngine(t *testing.T) {
 			if tt.wantErr == "" {
 				require.NoError(t, engineErr)
 				require.NoError(t, typedErr)
-				sameJSON(t, pp.engine.caps, caps)
-				sameJSON(t, tt.wantCaps, caps)
+				enginetest.SameJSON(t, pp.engine.caps, caps)
+				enginetest.SameJSON(t, tt.wantCaps, caps)
 			} else {
 				require.EqualError(t, engineErr, tt.wantErr)
 				require.EqualError(t, typedErr, tt.wantErr)
 			}
 			inits := pp.fake.Calls("GraphDriver.Init")
 			require.Len(t, inits, 2)
-			sameRequest(t, inits[0], inits[1])
+			enginetest.SameRequestAndQuery(t, inits[0], inits[1])
 			assert.Equal(t, `{"Home":"/var/lib/docker/gd","Opts":["gd.size=10G"],"UIDMaps":[{"container_id":0,"host_id":100000,"size":65536}],`+
 				`"GIDMaps":[{"container_id":0,"host_id":100000,"size":65536}]}`+"\n", string(inits[1].Body))
 			capsCalls := pp.fake.Calls("GraphDriver.Capabilities")
@@ -466,7 +431,7 @@ func TestInitAgainstEngine(t *testing.T) {
 				return
 			}
 			require.Len(t, capsCalls, 2)
-			sameRequest(t, capsCalls[0], capsCalls[1])
+			enginetest.SameRequestAndQuery(t, capsCalls[0], capsCalls[1])
 			assert.Equal(t, "{}\n", string(capsCalls[1].Body))
 		})
 	}
@@ -509,7 +474,7 @@ func TestApplyDiffQueryAgainstEngine(t *testing.T) {
 				return
 			}
 			require.Len(t, got, 2)
-			sameRequest(t, got[0], got[1])
+			enginetest.SameRequestAndQuery(t, got[0], got[1])
 			assert.Equal(t, int64(3), got[1].ContentLength, "a *strings.Reader's length is known, as net/http knows it")
 		})
 	}
@@ -519,15 +484,15 @@ func TestApplyDiffQueryAgainstEngine(t *testing.T) {
 func TestDiffStreamAgainstEngine(t *testing.T) {
 	pp := newPair(t)
 	body := strings.Repeat("tar\x00\xff", 50_000)
-	pp.fake.Handle("GraphDriver.Diff", raw(body))
-	engineGot, err := stream(pp.engine.Diff(layer, ""))
+	pp.fake.Handle("GraphDriver.Diff", typedtest.Raw(body))
+	engineGot, err := typedtest.ReadAll(pp.engine.Diff(layer, ""))
 	require.NoError(t, err)
-	typedGot, err := stream(pp.typed.Diff(context.Background(), layer, ""))
+	typedGot, err := typedtest.ReadAll(pp.typed.Diff(context.Background(), layer, ""))
 	require.NoError(t, err)
 	assert.Equal(t, body, engineGot)
 	assert.Equal(t, body, typedGot)
 	reqs := pp.fake.Calls("GraphDriver.Diff")
 	require.Len(t, reqs, 2)
-	sameRequest(t, reqs[0], reqs[1])
+	enginetest.SameRequestAndQuery(t, reqs[0], reqs[1])
 	assert.Equal(t, `{"ID":"`+layer+`"}`+"\n", string(reqs[1].Body), "a JSON body, no query string")
 }

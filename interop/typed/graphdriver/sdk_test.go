@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/docker/go-plugins-helpers/sdk"
 	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/graphdriver"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -298,41 +300,17 @@ func (d *memDriver) handlers() map[string]http.Handler {
 // typed client of it.
 func serveSDK(t *testing.T, d *memDriver, skip ...string) *graphdriver.Client {
 	t.Helper()
-	env := pluginstest.New(t)
-	fake := env.ServeSocket("sdkgd", graphdriver.Interface)
+	c, fake := sdkFixture.Serve(t)
 	for m, h := range d.handlers() {
-		if !contains(skip, m) {
+		if !slices.Contains(skip, m) {
 			fake.Handle(m, h)
 		}
 	}
-	p, err := env.Store().Get("sdkgd", graphdriver.Interface)
-	require.NoError(t, err)
-	c, err := graphdriver.FromPlugin(p)
-	require.NoError(t, err)
 	return c
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// statusErr checks that err is the SDK's failure: a 500 whose Err is msg,
-// "<method>: <msg>".
-func statusErr(t *testing.T, err error, method, msg string) {
-	t.Helper()
-	require.EqualError(t, err, method+": "+msg)
-	var se *plugins.StatusError
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, http.StatusInternalServerError, se.StatusCode)
-	assert.False(t, plugins.IsNotFound(err))
-	var ae *plugins.AnswerError
-	assert.False(t, errors.As(err, &ae), "the SDK never sends Err in a 200 answer")
-}
+// sdkFixture serves the plugin and makes typed clients of it.
+var sdkFixture = typedtest.Fixture[*graphdriver.Client]{Name: "sdkgd", Interface: graphdriver.Interface, FromPlugin: graphdriver.FromPlugin}
 
 // A driver's life, every method through the typed client against a plugin
 // that answers as the SDK's graphdriver handler did, with its failures.
@@ -341,7 +319,7 @@ func TestSDKDriver(t *testing.T) {
 	c := serveSDK(t, d)
 	ctx := context.Background()
 
-	statusErr(t, c.Init(ctx, graphdriver.InitRequest{}), "GraphDriver.Init", "no home directory")
+	typedtest.FailedWithStatus(t, c.Init(ctx, graphdriver.InitRequest{}), http.StatusInternalServerError, "GraphDriver.Init: no home directory")
 	require.NoError(t, c.Init(ctx, graphdriver.InitRequest{
 		Home: "/var/lib/docker/sdkgd", Opts: []string{"sdkgd.size=1G"},
 		UIDMaps: []graphdriver.IDMap{{ContainerID: 0, HostID: 100000, Size: 65536}},
@@ -358,16 +336,16 @@ func TestSDKDriver(t *testing.T) {
 
 	// A base layer, its contents, a layer on it, a container's layer on that.
 	require.NoError(t, c.Create(ctx, graphdriver.Request{ID: "l1"}))
-	statusErr(t, c.Create(ctx, graphdriver.Request{ID: "l1"}), "GraphDriver.Create", "layer l1 exists")
+	typedtest.FailedWithStatus(t, c.Create(ctx, graphdriver.Request{ID: "l1"}), http.StatusInternalServerError, "GraphDriver.Create: layer l1 exists")
 	size, err := c.ApplyDiff(ctx, "l1", "", io.MultiReader(strings.NewReader("bin etc "), strings.NewReader("usr")))
 	require.NoError(t, err)
 	assert.Equal(t, int64(11), size)
 	size, err = c.ApplyDiff(ctx, "nope", "l1", strings.NewReader("x"))
 	assert.Equal(t, int64(-1), size)
-	statusErr(t, err, "GraphDriver.ApplyDiff?id=nope&parent=l1", "no such layer: nope")
+	typedtest.FailedWithStatus(t, err, http.StatusInternalServerError, "GraphDriver.ApplyDiff?id=nope&parent=l1: no such layer: nope")
 
 	require.NoError(t, c.Create(ctx, graphdriver.Request{ID: "l2", Parent: "l1", MountLabel: "lbl", StorageOpt: map[string]string{"size": "1G"}}))
-	statusErr(t, c.CreateReadWrite(ctx, graphdriver.Request{ID: "c1", Parent: "missing"}), "GraphDriver.CreateReadWrite", "no such layer: missing")
+	typedtest.FailedWithStatus(t, c.CreateReadWrite(ctx, graphdriver.Request{ID: "c1", Parent: "missing"}), http.StatusInternalServerError, "GraphDriver.CreateReadWrite: no such layer: missing")
 	require.NoError(t, c.CreateReadWrite(ctx, graphdriver.Request{ID: "c1", Parent: "l2"}))
 	assert.Equal(t, []sdkCreateRequest{
 		{ID: "l1"}, {ID: "l1"},
@@ -379,7 +357,7 @@ func TestSDKDriver(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "/var/lib/docker/sdkgd/mnt/c1", dir)
 	dir, err = c.Get(ctx, "c2", "")
-	statusErr(t, err, "GraphDriver.Get", "no such layer: c2")
+	typedtest.FailedWithStatus(t, err, http.StatusInternalServerError, "GraphDriver.Get: no such layer: c2")
 	assert.Empty(t, dir, "a 500's Dir is not read, as in the engine")
 
 	ok, err := c.Exists(ctx, "c1")
@@ -397,21 +375,21 @@ func TestSDKDriver(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"Parent": "l2", "Writable": "true"}, md)
 	md, err = c.GetMetadata(ctx, "c2")
-	statusErr(t, err, "GraphDriver.GetMetadata", "no such layer: c2")
+	typedtest.FailedWithStatus(t, err, http.StatusInternalServerError, "GraphDriver.GetMetadata: no such layer: c2")
 	assert.Nil(t, md)
 
 	changes, err := c.Changes(ctx, "l1", "")
 	require.NoError(t, err)
 	assert.Equal(t, []graphdriver.Change{{Path: "/bin", Kind: graphdriver.ChangeAdd}, {Path: "/etc", Kind: graphdriver.ChangeAdd}, {Path: "/usr", Kind: graphdriver.ChangeAdd}}, changes)
 	changes, err = c.Changes(ctx, "c2", "c1")
-	statusErr(t, err, "GraphDriver.Changes", "no such layer: c2")
+	typedtest.FailedWithStatus(t, err, http.StatusInternalServerError, "GraphDriver.Changes: no such layer: c2")
 	assert.Nil(t, changes)
 
 	size, err = c.DiffSize(ctx, "l1", "")
 	require.NoError(t, err)
 	assert.Equal(t, int64(11), size)
 	size, err = c.DiffSize(ctx, "c2", "c1")
-	statusErr(t, err, "GraphDriver.DiffSize", "no such layer: c2")
+	typedtest.FailedWithStatus(t, err, http.StatusInternalServerError, "GraphDriver.DiffSize: no such layer: c2")
 	assert.Equal(t, int64(-1), size)
 
 	rc, err := c.Diff(ctx, "l1", "")
@@ -427,11 +405,11 @@ func TestSDKDriver(t *testing.T) {
 	require.NoError(t, rc.Close())
 	assert.Empty(t, b)
 
-	statusErr(t, c.Remove(ctx, "c1"), "GraphDriver.Remove", "layer c1 is mounted")
+	typedtest.FailedWithStatus(t, c.Remove(ctx, "c1"), http.StatusInternalServerError, "GraphDriver.Remove: layer c1 is mounted")
 	require.NoError(t, c.Put(ctx, "c1"))
 	require.NoError(t, c.Remove(ctx, "c1"))
-	statusErr(t, c.Remove(ctx, "c1"), "GraphDriver.Remove", "no such layer: c1")
-	statusErr(t, c.Put(ctx, "c1"), "GraphDriver.Put", "no such layer: c1")
+	typedtest.FailedWithStatus(t, c.Remove(ctx, "c1"), http.StatusInternalServerError, "GraphDriver.Remove: no such layer: c1")
+	typedtest.FailedWithStatus(t, c.Put(ctx, "c1"), http.StatusInternalServerError, "GraphDriver.Put: no such layer: c1")
 	layers := make([]string, 0, len(d.layers))
 	for id := range d.layers {
 		layers = append(layers, id)

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/go-dockerplugins/plugins/graphdriver"
+	"github.com/go-dockerplugins/plugins/interop/internal/enginetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -63,35 +64,6 @@ type (
 	}
 )
 
-// sameJSON checks that both values marshal to the same bytes, and returns them.
-func sameJSON(t *testing.T, engine, typed any) string {
-	t.Helper()
-	e, err := json.Marshal(engine)
-	require.NoError(t, err)
-	g, err := json.Marshal(typed)
-	require.NoError(t, err)
-	require.Equal(t, string(e), string(g))
-	return string(e)
-}
-
-// sameUnmarshal unmarshals doc into new values of both types and checks
-// that both fail, or both hold the same (marshalled again, byte for byte).
-func sameUnmarshal[E, T any](t *testing.T, doc string) {
-	t.Helper()
-	var (
-		e E
-		g T
-	)
-	engineErr := json.Unmarshal([]byte(doc), &e)
-	typedErr := json.Unmarshal([]byte(doc), &g)
-	if engineErr != nil {
-		require.Error(t, typedErr, "the engine refuses %s: %v", doc, engineErr)
-		return
-	}
-	require.NoError(t, typedErr, doc)
-	sameJSON(t, e, g)
-}
-
 // The requests, as the v27.5.1 proxy built each one (which fields it set),
 // byte for byte: written out, and marshalled from its structs.
 func TestRequestJSON(t *testing.T) {
@@ -136,7 +108,7 @@ func TestRequestJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, sameJSON(t, tt.engine, tt.typed))
+			assert.Equal(t, tt.want, enginetest.SameJSON(t, tt.engine, tt.typed))
 		})
 	}
 }
@@ -158,7 +130,7 @@ func TestAnswerJSON(t *testing.T) {
 		`{"Size":1.5}`, `{"Size":"7"}`, `{"Exists":"true"}`, `{"Changes":[{"Kind":"A"}]}`, `{"Status":{"a":"b"}}`,
 		`{"Capabilities":true}`, `{"Metadata":{"a":1}}`,
 	} {
-		t.Run(doc, func(t *testing.T) { sameUnmarshal[v27Response, graphdriver.Response](t, doc) })
+		t.Run(doc, func(t *testing.T) { enginetest.SameUnmarshal(t, doc, v27Response{}, graphdriver.Response{}) })
 	}
 
 	var got graphdriver.Response
@@ -172,8 +144,8 @@ func TestAnswerJSON(t *testing.T) {
 	}, got)
 
 	// Encoded, every key is left out when empty but Capabilities, a struct.
-	assert.Equal(t, `{"Capabilities":{"ReproducesExactDiffs":false}}`, sameJSON(t, v27Response{}, graphdriver.Response{}))
-	assert.Equal(t, full, sameJSON(t,
+	assert.Equal(t, `{"Capabilities":{"ReproducesExactDiffs":false}}`, enginetest.SameJSON(t, v27Response{}, graphdriver.Response{}))
+	assert.Equal(t, full, enginetest.SameJSON(t,
 		v27Response{
 			Err: "e", Dir: "/d", Exists: true, Status: [][2]string{{"Backing Filesystem", "xfs"}},
 			Changes: []v27Change{{"/a", 0}, {"/b", 1}, {"/c", 2}},
@@ -188,11 +160,11 @@ func TestRequestsDecode(t *testing.T) {
 		`{"Home":"/h","Opts":["a=b"],"UIDMaps":[{"container_id":1,"host_id":2,"size":3}],"GIDMaps":null}`,
 		`{"home":"/h","opts":null,"uidmaps":[{"Container_ID":1}]}`, `{}`, `{"Opts":"a=b"}`, `{"UIDMaps":[{"size":1.5}]}`,
 	} {
-		sameUnmarshal[v27InitRequest, graphdriver.InitRequest](t, doc)
+		enginetest.SameUnmarshal(t, doc, v27InitRequest{}, graphdriver.InitRequest{})
 	}
 	for _, doc := range []string{
 		`{"ID":"l2","Parent":"l1","MountLabel":"m","StorageOpt":{"size":"1G"}}`, `{}`, `{"id":"x","storageopt":null}`, `{"StorageOpt":{"a":1}}`,
 	} {
-		sameUnmarshal[v27Request, graphdriver.Request](t, doc)
+		enginetest.SameUnmarshal(t, doc, v27Request{}, graphdriver.Request{})
 	}
 }

@@ -2,15 +2,14 @@ package ipam_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"sync"
 	"testing"
 
 	sdkipam "github.com/docker/go-plugins-helpers/ipam"
 	"github.com/docker/go-plugins-helpers/sdk"
 	"github.com/go-dockerplugins/plugins"
 	"github.com/go-dockerplugins/plugins/interop/internal/plugintest"
+	"github.com/go-dockerplugins/plugins/interop/internal/sdkfake"
 	"github.com/go-dockerplugins/plugins/ipam"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,88 +18,44 @@ import (
 // recorder is an IPAM driver written with the SDK: it keeps the last
 // request of each method, as the SDK decoded it, and fails the methods
 // told to.
-type recorder struct {
-	mu   sync.Mutex
-	got  map[string]any
-	fail map[string]string
-}
+type recorder struct{ sdkfake.Recorder }
 
 var _ sdkipam.Ipam = (*recorder)(nil)
 
-func (r *recorder) record(method string, req any) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.got[method] = req
-	if msg, ok := r.fail[method]; ok {
-		return errors.New(msg)
-	}
-	return nil
-}
-
-func (r *recorder) last(method string) any {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.got[method]
-}
-
-// failWith makes method fail with msg, or succeed again if msg is empty.
-func (r *recorder) failWith(method, msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if msg == "" {
-		delete(r.fail, method)
-		return
-	}
-	r.fail[method] = msg
-}
-
 func (r *recorder) GetCapabilities() (*sdkipam.CapabilitiesResponse, error) {
-	if err := r.record("GetCapabilities", nil); err != nil {
+	if err := r.Record("GetCapabilities", nil); err != nil {
 		return nil, err
 	}
 	return &sdkipam.CapabilitiesResponse{RequiresMACAddress: true}, nil
 }
 
 func (r *recorder) GetDefaultAddressSpaces() (*sdkipam.AddressSpacesResponse, error) {
-	if err := r.record("GetDefaultAddressSpaces", nil); err != nil {
+	if err := r.Record("GetDefaultAddressSpaces", nil); err != nil {
 		return nil, err
 	}
 	return &sdkipam.AddressSpacesResponse{LocalDefaultAddressSpace: "local", GlobalDefaultAddressSpace: "global"}, nil
 }
 
 func (r *recorder) RequestPool(req *sdkipam.RequestPoolRequest) (*sdkipam.RequestPoolResponse, error) {
-	if err := r.record("RequestPool", req); err != nil {
+	if err := r.Record("RequestPool", req); err != nil {
 		return nil, err
 	}
 	return &sdkipam.RequestPoolResponse{PoolID: req.AddressSpace + "/1", Pool: "10.20.0.0/16", Data: map[string]string{ipam.GatewayKey: "10.20.0.254/16"}}, nil
 }
 
 func (r *recorder) ReleasePool(req *sdkipam.ReleasePoolRequest) error {
-	return r.record("ReleasePool", req)
+	return r.Record("ReleasePool", req)
 }
 
 func (r *recorder) RequestAddress(req *sdkipam.RequestAddressRequest) (*sdkipam.RequestAddressResponse, error) {
-	if err := r.record("RequestAddress", req); err != nil {
+	if err := r.Record("RequestAddress", req); err != nil {
 		return nil, err
 	}
 	return &sdkipam.RequestAddressResponse{Address: "10.20.0.5/16"}, nil
 }
 
 func (r *recorder) ReleaseAddress(req *sdkipam.ReleaseAddressRequest) error {
-	return r.record("ReleaseAddress", req)
-}
-
-// serveSDK serves h, the SDK's handler, as plugin name on a UNIX socket and
-// returns a typed client of it.
-func serveSDK(t *testing.T, name string, h plugintest.Server) *ipam.Client {
-	t.Helper()
-	d := plugintest.NewDirs(t)
-	plugintest.Serve(t, h, plugintest.ListenUnix(t, d.Socket(name)))
-	p, err := d.Store().GetContext(context.Background(), name, ipam.Interface)
-	require.NoError(t, err)
-	c, err := ipam.FromPlugin(p)
-	require.NoError(t, err)
-	return c
+	return r.Record("ReleaseAddress", req)
 }
 
 // Every method through the typed client, against the SDK's own server: the
@@ -108,78 +63,52 @@ func serveSDK(t *testing.T, name string, h plugintest.Server) *ipam.Client {
 // answer and each error.
 func TestSDK(t *testing.T) {
 	ctx := context.Background()
-	rec := &recorder{got: map[string]any{}, fail: map[string]string{}}
-	c := serveSDK(t, "sdkipam", sdkipam.NewHandler(rec))
+	rec := &recorder{}
+	c := plugintest.ServeSDK(t, "sdkipam", ipam.Interface, sdkipam.NewHandler(rec), ipam.FromPlugin)
 
-	for _, tc := range []struct {
-		method string
-		call   func() (any, error)
-		sdkGot any // the request as the SDK decoded it
-		want   any // our answer; nil for methods whose answer holds only Error
-	}{
+	rec.CheckCalls(t, "IpamDriver", []sdkfake.Call{
 		{
-			method: "GetCapabilities",
-			call:   func() (any, error) { return c.GetCapabilities(ctx) },
+			Method: "GetCapabilities",
+			Call:   func() (any, error) { return c.GetCapabilities(ctx) },
 			// The SDK cannot ask for RequiresRequestReplay.
-			want: ipam.CapabilitiesResponse{RequiresMACAddress: true},
+			Want: ipam.CapabilitiesResponse{RequiresMACAddress: true},
 		},
 		{
-			method: "GetDefaultAddressSpaces",
-			call:   func() (any, error) { return c.GetDefaultAddressSpaces(ctx) },
-			want:   ipam.AddressSpacesResponse{LocalDefaultAddressSpace: "local", GlobalDefaultAddressSpace: "global"},
+			Method: "GetDefaultAddressSpaces",
+			Call:   func() (any, error) { return c.GetDefaultAddressSpaces(ctx) },
+			Want:   ipam.AddressSpacesResponse{LocalDefaultAddressSpace: "local", GlobalDefaultAddressSpace: "global"},
 		},
 		{
-			method: "RequestPool",
-			call: func() (any, error) {
+			Method: "RequestPool",
+			Call: func() (any, error) {
 				return c.RequestPool(ctx, ipam.RequestPoolRequest{AddressSpace: "local", Options: map[string]string{"o": "v"}, V6: true})
 			},
-			sdkGot: &sdkipam.RequestPoolRequest{AddressSpace: "local", Options: map[string]string{"o": "v"}, V6: true},
-			want:   ipam.RequestPoolResponse{PoolID: "local/1", Pool: "10.20.0.0/16", Data: map[string]string{ipam.GatewayKey: "10.20.0.254/16"}},
+			SDKGot: &sdkipam.RequestPoolRequest{AddressSpace: "local", Options: map[string]string{"o": "v"}, V6: true},
+			Want:   ipam.RequestPoolResponse{PoolID: "local/1", Pool: "10.20.0.0/16", Data: map[string]string{ipam.GatewayKey: "10.20.0.254/16"}},
 		},
 		{
-			method: "RequestAddress",
-			call: func() (any, error) {
+			Method: "RequestAddress",
+			Call: func() (any, error) {
 				return c.RequestAddress(ctx, ipam.RequestAddressRequest{
 					PoolID: "local/1", Address: "10.20.0.5", Options: map[string]string{ipam.MacAddressKey: "02:42:ac:11:00:02"},
 				})
 			},
-			sdkGot: &sdkipam.RequestAddressRequest{PoolID: "local/1", Address: "10.20.0.5", Options: map[string]string{ipam.MacAddressKey: "02:42:ac:11:00:02"}},
-			want:   ipam.RequestAddressResponse{Address: "10.20.0.5/16"},
+			SDKGot: &sdkipam.RequestAddressRequest{PoolID: "local/1", Address: "10.20.0.5", Options: map[string]string{ipam.MacAddressKey: "02:42:ac:11:00:02"}},
+			Want:   ipam.RequestAddressResponse{Address: "10.20.0.5/16"},
 		},
 		{
-			method: "ReleaseAddress",
-			call: func() (any, error) {
+			Method: "ReleaseAddress",
+			Call: func() (any, error) {
 				return nil, c.ReleaseAddress(ctx, ipam.ReleaseAddressRequest{PoolID: "local/1", Address: "10.20.0.5"})
 			},
-			sdkGot: &sdkipam.ReleaseAddressRequest{PoolID: "local/1", Address: "10.20.0.5"},
+			SDKGot: &sdkipam.ReleaseAddressRequest{PoolID: "local/1", Address: "10.20.0.5"},
 		},
 		{
-			method: "ReleasePool",
-			call:   func() (any, error) { return nil, c.ReleasePool(ctx, ipam.ReleasePoolRequest{PoolID: "local/1"}) },
-			sdkGot: &sdkipam.ReleasePoolRequest{PoolID: "local/1"},
+			Method: "ReleasePool",
+			Call:   func() (any, error) { return nil, c.ReleasePool(ctx, ipam.ReleasePoolRequest{PoolID: "local/1"}) },
+			SDKGot: &sdkipam.ReleasePoolRequest{PoolID: "local/1"},
 		},
-	} {
-		t.Run(tc.method, func(t *testing.T) {
-			got, err := tc.call()
-			require.NoError(t, err)
-			assert.Equal(t, tc.sdkGot, rec.last(tc.method), "the request, as the SDK read it")
-			if tc.want != nil {
-				assert.Equal(t, tc.want, got)
-			}
-
-			// The SDK answers errors with a 500 and {"Err": ...}, the only
-			// way its errors reach the engine, which reads Error in a 200.
-			rec.failWith(tc.method, tc.method+" failed: 100% broken")
-			defer rec.failWith(tc.method, "")
-			_, err = tc.call()
-			assert.EqualError(t, err, "IpamDriver."+tc.method+": "+tc.method+" failed: 100% broken")
-			var se *plugins.StatusError
-			require.ErrorAs(t, err, &se)
-			assert.Equal(t, http.StatusInternalServerError, se.StatusCode)
-			var ae *plugins.AnswerError
-			assert.False(t, errors.As(err, &ae), "not an error in a 200 answer")
-		})
-	}
+	})
 }
 
 // A plugin made with the SDK's base handler that serves only some methods,
@@ -191,7 +120,7 @@ func TestSDKPartialPlugin(t *testing.T) {
 	h.HandleFunc("/IpamDriver.GetDefaultAddressSpaces", func(w http.ResponseWriter, _ *http.Request) {
 		sdk.EncodeResponse(w, sdkipam.AddressSpacesResponse{LocalDefaultAddressSpace: "l", GlobalDefaultAddressSpace: "g"}, false)
 	})
-	c := serveSDK(t, "oldipam", h)
+	c := plugintest.ServeSDK(t, "oldipam", ipam.Interface, h, ipam.FromPlugin)
 
 	caps, err := c.GetCapabilities(ctx)
 	require.NoError(t, err)

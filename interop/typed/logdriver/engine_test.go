@@ -18,10 +18,9 @@ import (
 
 	"github.com/docker/docker/api/types/backend"
 	enginelogger "github.com/docker/docker/daemon/logger"
-	"github.com/docker/docker/pkg/plugingetter"
-	engineplugins "github.com/docker/docker/pkg/plugins"
-	"github.com/docker/go-connections/tlsconfig"
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
+	"github.com/go-dockerplugins/plugins/interop/internal/enginetest"
 	"github.com/go-dockerplugins/plugins/logdriver"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
@@ -30,32 +29,8 @@ import (
 
 const pluginName = "typedlogs"
 
-// compatPlugin is the plugin as the engine's plugin store hands it to the
-// logger: a v1 client. ScopedPath maps into a temporary root, as for a
-// managed plugin, so that the engine makes its FIFO there instead of in
-// /run/docker/logging; the File it sends is the unscoped path either way.
-type compatPlugin struct {
-	client *engineplugins.Client
-	root   string
-}
-
-func (p *compatPlugin) Name() string                  { return pluginName }
-func (p *compatPlugin) ScopedPath(s string) string    { return filepath.Join(p.root, s) }
-func (p *compatPlugin) IsV1() bool                    { return true }
-func (p *compatPlugin) Client() *engineplugins.Client { return p.client }
-
-// getter is the engine's plugin store, reduced to the one plugin.
-type getter struct{ plugin *compatPlugin }
-
-func (g getter) Get(name, capability string, _ int) (plugingetter.CompatPlugin, error) {
-	if name != pluginName || capability != logdriver.Interface {
-		return nil, errors.New("no such plugin")
-	}
-	return g.plugin, nil
-}
-func (getter) GetAllByCap(string) ([]plugingetter.CompatPlugin, error)      { return nil, nil }
-func (getter) GetAllManagedPluginsByCap(string) []plugingetter.CompatPlugin { return nil }
-func (getter) Handle(string, func(string, *engineplugins.Client))           {}
+// fixture serves the fake plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*logdriver.Client]{Name: pluginName, Interface: logdriver.Interface, FromPlugin: logdriver.FromPlugin}
 
 // pair is one fake plugin, called by the engine's adapter and by the
 // typed client.
@@ -69,17 +44,14 @@ type pair struct {
 // engine's plugin getter is global: tests of this package run one at a time.
 func newPair(t *testing.T) pair {
 	t.Helper()
-	env := pluginstest.New(t)
-	fake := env.ServeSocket(pluginName, logdriver.Interface)
-	p, err := env.Store().Get(pluginName, logdriver.Interface)
-	require.NoError(t, err)
-	typed, err := logdriver.FromPlugin(p)
-	require.NoError(t, err)
-
-	client, err := engineplugins.NewClient(fake.Addr(), &tlsconfig.Options{InsecureSkipVerify: true})
-	require.NoError(t, err)
+	fake, typed, client := enginetest.Serve(t, fixture)
+	// The engine's plugin store, reduced to the one plugin, which the logger
+	// gets as a v1 client. Its paths are mapped into a temporary root, as
+	// for a managed plugin, so that the engine makes its FIFO there instead
+	// of in /run/docker/logging; the File it sends is the unscoped path
+	// either way.
 	root := t.TempDir()
-	enginelogger.RegisterPluginGetter(getter{&compatPlugin{client: client, root: root}})
+	enginelogger.RegisterPluginGetter(&enginetest.Getter{Plugin: enginetest.NewV1Plugin(pluginName, root, client), Capability: logdriver.Interface})
 	return pair{fake: fake, typed: typed, root: root}
 }
 
@@ -122,26 +94,6 @@ var (
 		DaemonName:          "docker",
 	}
 )
-
-// sameRequest checks that the typed client sent what the engine sent.
-func sameRequest(t *testing.T, engine, typed pluginstest.Request) {
-	t.Helper()
-	assert.Equal(t, engine.Path, typed.Path)
-	assert.Equal(t, engine.HTTPMethod, typed.HTTPMethod)
-	assert.Equal(t, engine.RawQuery, typed.RawQuery)
-	assert.Equal(t, engine.Host, typed.Host)
-	assert.Equal(t, engine.Header, typed.Header)
-	assert.Equal(t, engine.ContentLength, typed.ContentLength)
-	assert.Equal(t, string(engine.Body), string(typed.Body))
-}
-
-// onlyCall returns the one request received for method.
-func onlyCall(t *testing.T, fake *pluginstest.Plugin, method string) pluginstest.Request {
-	t.Helper()
-	calls := fake.Calls(method)
-	require.Len(t, calls, 1, method)
-	return calls[0]
-}
 
 // A container's whole life through the engine's adapter: capabilities, the
 // FIFO and StartLogging, entries written, logs read back, StopLogging. The
@@ -270,9 +222,9 @@ func TestEngineAdapter(t *testing.T) {
 	}
 
 	// The engine's requests, then the typed client's with the same values.
-	engineCaps := onlyCall(t, pp.fake, "LogDriver.Capabilities")
-	engineStart := onlyCall(t, pp.fake, "LogDriver.StartLogging")
-	engineStop := onlyCall(t, pp.fake, "LogDriver.StopLogging")
+	engineCaps := typedtest.OnlyRequest(t, pp.fake, "LogDriver.Capabilities")
+	engineStart := typedtest.OnlyRequest(t, pp.fake, "LogDriver.StartLogging")
+	engineStop := typedtest.OnlyRequest(t, pp.fake, "LogDriver.StopLogging")
 	engineReads := pp.fake.Calls("LogDriver.ReadLogs")
 	require.Len(t, engineReads, len(configs))
 	var sent logdriver.StartLoggingRequest
@@ -298,11 +250,11 @@ func TestEngineAdapter(t *testing.T) {
 		_, err = r.Next()
 		assert.Equal(t, io.EOF, err)
 		require.NoError(t, rc.Close())
-		sameRequest(t, engineReads[i], pp.fake.Calls("LogDriver.ReadLogs")[len(configs)+i])
+		enginetest.SameRequestAndQuery(t, engineReads[i], pp.fake.Calls("LogDriver.ReadLogs")[len(configs)+i])
 	}
-	sameRequest(t, engineCaps, pp.fake.Calls("LogDriver.Capabilities")[1])
-	sameRequest(t, engineStart, pp.fake.Calls("LogDriver.StartLogging")[1])
-	sameRequest(t, engineStop, pp.fake.Calls("LogDriver.StopLogging")[1])
+	enginetest.SameRequestAndQuery(t, engineCaps, pp.fake.Calls("LogDriver.Capabilities")[1])
+	enginetest.SameRequestAndQuery(t, engineStart, pp.fake.Calls("LogDriver.StartLogging")[1])
+	enginetest.SameRequestAndQuery(t, engineStop, pp.fake.Calls("LogDriver.StopLogging")[1])
 }
 
 // What the engine makes of each Capabilities answer, and what the typed
@@ -315,12 +267,12 @@ func TestEngineCapabilities(t *testing.T) {
 		readLogs bool
 		wantErr  string
 	}{
-		{name: "read back", handler: answer(`{"Cap": {"ReadLogs": true}}`), readLogs: true},
-		{name: "keys in any case", handler: answer(`{"cap": {"readlogs": true}}`), readLogs: true},
-		{name: "none", handler: answer(`{"Cap": {"ReadLogs": false}}`)},
-		{name: "the documentation's answer", handler: answer(`{"ReadLogs": true}`)},
+		{name: "read back", handler: typedtest.Raw(`{"Cap": {"ReadLogs": true}}`), readLogs: true},
+		{name: "keys in any case", handler: typedtest.Raw(`{"cap": {"readlogs": true}}`), readLogs: true},
+		{name: "none", handler: typedtest.Raw(`{"Cap": {"ReadLogs": false}}`)},
+		{name: "the documentation's answer", handler: typedtest.Raw(`{"ReadLogs": true}`)},
 		{name: "not implemented", handler: http.NotFoundHandler()},
-		{name: "Err in a 200 answer", handler: answer(`{"Cap": {"ReadLogs": true}, "Err": "not ready"}`), wantErr: "not ready"},
+		{name: "Err in a 200 answer", handler: typedtest.Raw(`{"Cap": {"ReadLogs": true}, "Err": "not ready"}`), wantErr: "not ready"},
 		{name: "another status", handler: pluginstest.ReplyError(http.StatusInternalServerError, "crashed"), wantErr: "LogDriver.Capabilities: crashed"},
 	}
 	for _, tt := range tests {
@@ -368,7 +320,7 @@ func TestEngineErrors(t *testing.T) {
 			require.Error(t, engineErr)
 
 			err := pp.typed.StartLogging(context.Background(), logdriver.StartLoggingRequest{File: "/run/docker/logging/x", Info: typedInfo})
-			checkErr(t, err, expand(tt.wantErr, "LogDriver.StartLogging"), tt.answer)
+			checkErr(t, err, typedtest.ErrText(tt.wantErr, "LogDriver.StartLogging"), tt.answer)
 			assert.Equal(t, "error creating logger: "+err.Error(), engineErr.Error())
 		})
 		t.Run("StopLogging/"+tt.name, func(t *testing.T) {
@@ -381,7 +333,7 @@ func TestEngineErrors(t *testing.T) {
 			require.Error(t, engineErr)
 
 			err = pp.typed.StopLogging(context.Background(), logdriver.StopLoggingRequest{File: "/run/docker/logging/x"})
-			checkErr(t, err, expand(tt.wantErr, "LogDriver.StopLogging"), tt.answer)
+			checkErr(t, err, typedtest.ErrText(tt.wantErr, "LogDriver.StopLogging"), tt.answer)
 			assert.Equal(t, err.Error(), engineErr.Error())
 		})
 	}
@@ -404,7 +356,7 @@ func TestEngineErrors(t *testing.T) {
 			}
 
 			_, err = pp.typed.ReadLogs(context.Background(), logdriver.ReadLogsRequest{Info: typedInfo})
-			checkErr(t, err, expand(tt.wantErr, "LogDriver.ReadLogs"), false)
+			checkErr(t, err, typedtest.ErrText(tt.wantErr, "LogDriver.ReadLogs"), false)
 			assert.Equal(t, "error getting log reader: "+err.Error(), engineErr.Error())
 		})
 	}
@@ -417,15 +369,4 @@ func checkErr(t *testing.T, err error, want string, answer bool) {
 	var se *plugins.StatusError
 	assert.Equal(t, answer, errors.As(err, &ae), "AnswerError")
 	assert.Equal(t, !answer, errors.As(err, &se), "StatusError")
-}
-
-func expand(format, method string) string {
-	if len(format) > 2 && format[:2] == "%s" {
-		return method + format[2:]
-	}
-	return format
-}
-
-func answer(body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) })
 }

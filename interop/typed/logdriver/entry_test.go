@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	engineentry "github.com/docker/docker/api/types/plugins/logdriver"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
 	"github.com/go-dockerplugins/plugins/logdriver"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,25 +64,16 @@ func TestFramingAgainstEngine(t *testing.T) {
 	for i, e := range entries {
 		var fromTyped engineentry.LogEntry
 		require.NoError(t, dec.Decode(&fromTyped), "entry %d", i)
-		assert.Equal(t, normalize(e), normalize(fromEngine(&fromTyped)), "entry %d, engine decoding the typed writer's", i)
+		assert.Equal(t, typedtest.NormalizeEntry(e), typedtest.NormalizeEntry(fromEngine(&fromTyped)), "entry %d, engine decoding the typed writer's", i)
 
 		got, err := r.Next()
 		require.NoError(t, err, "entry %d", i)
-		assert.Equal(t, normalize(e), normalize(got), "entry %d, typed reader decoding the engine's", i)
+		assert.Equal(t, typedtest.NormalizeEntry(e), typedtest.NormalizeEntry(got), "entry %d, typed reader decoding the engine's", i)
 	}
 	var last engineentry.LogEntry
 	assert.Equal(t, io.EOF, dec.Decode(&last))
 	_, err := r.Next()
 	assert.Equal(t, io.EOF, err)
-}
-
-// normalize forgets the difference between a nil and an empty line, which
-// the encoding does not keep.
-func normalize(e logdriver.Entry) logdriver.Entry {
-	if len(e.Line) == 0 {
-		e.Line = nil
-	}
-	return e
 }
 
 // Messages no encoder of the engine writes (fields unknown to v28, as a

@@ -7,14 +7,13 @@ package metrics_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net/http"
 	"testing"
 
 	engineplugins "github.com/docker/docker/pkg/plugins"
-	"github.com/docker/go-connections/tlsconfig"
 	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
+	"github.com/go-dockerplugins/plugins/interop/internal/enginetest"
 	"github.com/go-dockerplugins/plugins/metrics"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/stretchr/testify/assert"
@@ -42,6 +41,9 @@ var methods = []method{
 	},
 }
 
+// fixture serves the plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*metrics.Client]{Name: "collector", Interface: metrics.Interface, FromPlugin: metrics.FromPlugin}
+
 // The same answers, through both: the same requests on the wire, and the
 // same outcome, error text included.
 func TestAgainstEngine(t *testing.T) {
@@ -51,25 +53,19 @@ func TestAgainstEngine(t *testing.T) {
 		wantErr string // %s is the method
 		status  int
 	}{
-		{name: "an empty answer", handler: answer("")},
-		{name: "an object", handler: answer("{}\n")},
-		{name: "Err in a 200 answer is not read", handler: answer(`{"Err": "ignored"}`)},
-		{name: "not JSON", handler: answer("started")},
+		{name: "an empty answer", handler: typedtest.Raw("")},
+		{name: "an object", handler: typedtest.Raw("{}\n")},
+		{name: "Err in a 200 answer is not read", handler: typedtest.Raw(`{"Err": "ignored"}`)},
+		{name: "not JSON", handler: typedtest.Raw("started")},
 		{name: "another status", handler: pluginstest.ReplyError(http.StatusInternalServerError, "no storage"), wantErr: "%s: no storage", status: 500},
 		{name: "not implemented", handler: http.NotFoundHandler(), wantErr: "%s: 404 page not found\n", status: 404},
-		{name: "an IPAM-style error body is raw text", handler: replyStatus(http.StatusBadRequest, `{"Error":"bad"}`), wantErr: "%s: {\"Error\":\"bad\"}", status: 400},
+		{name: "an IPAM-style error body is raw text", handler: typedtest.RawStatus(http.StatusBadRequest, `{"Error":"bad"}`), wantErr: "%s: {\"Error\":\"bad\"}", status: 400},
 	}
 	for _, m := range methods {
 		for _, a := range answers {
 			t.Run(m.name+"/"+a.name, func(t *testing.T) {
-				env := pluginstest.New(t)
-				fake := env.ServeSocket("collector", metrics.Interface).Handle(m.name[1:], a.handler)
-				p, err := env.Store().Get("collector", metrics.Interface)
-				require.NoError(t, err)
-				typed, err := metrics.FromPlugin(p)
-				require.NoError(t, err)
-				engine, err := engineplugins.NewClient(fake.Addr(), &tlsconfig.Options{InsecureSkipVerify: true})
-				require.NoError(t, err)
+				fake, typed, engine := enginetest.Serve(t, fixture)
+				fake.Handle(m.name[1:], a.handler)
 
 				engineErr := m.engine(engine)
 				typedErr := m.typed(typed, context.Background())
@@ -77,12 +73,9 @@ func TestAgainstEngine(t *testing.T) {
 					require.NoError(t, engineErr)
 					require.NoError(t, typedErr)
 				} else {
-					want := m.name + a.wantErr[2:]
+					want := typedtest.ErrText(a.wantErr, m.name)
 					require.EqualError(t, engineErr, want)
-					require.EqualError(t, typedErr, want)
-					var se *plugins.StatusError
-					require.True(t, errors.As(typedErr, &se))
-					assert.Equal(t, a.status, se.StatusCode)
+					typedtest.StatusError(t, typedErr, a.status, want)
 					assert.Equal(t, engineplugins.IsNotFound(engineErr), plugins.IsNotFound(typedErr))
 				}
 
@@ -90,25 +83,9 @@ func TestAgainstEngine(t *testing.T) {
 				require.Len(t, calls, 2)
 				engineReq, typedReq := calls[0], calls[1]
 				assert.Equal(t, m.name, typedReq.Path)
-				assert.Equal(t, engineReq.Path, typedReq.Path)
-				assert.Equal(t, engineReq.HTTPMethod, typedReq.HTTPMethod)
-				assert.Equal(t, engineReq.Host, typedReq.Host)
-				assert.Equal(t, engineReq.Header, typedReq.Header)
-				assert.Equal(t, engineReq.ContentLength, typedReq.ContentLength)
 				assert.Empty(t, typedReq.Body)
-				assert.Equal(t, engineReq.Body, typedReq.Body)
+				enginetest.SameRequest(t, engineReq, typedReq)
 			})
 		}
 	}
-}
-
-func answer(body string) http.Handler {
-	return replyStatus(http.StatusOK, body)
-}
-
-func replyStatus(status int, body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, body)
-	})
 }

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/docker/docker/libnetwork/discoverapi"
@@ -19,65 +17,25 @@ import (
 	"github.com/docker/docker/libnetwork/options"
 	"github.com/docker/docker/libnetwork/types"
 	"github.com/docker/docker/pkg/plugingetter"
-	engine "github.com/docker/docker/pkg/plugins"
-	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
+	"github.com/go-dockerplugins/plugins/interop/internal/enginetest"
 	"github.com/go-dockerplugins/plugins/network"
 	"github.com/go-dockerplugins/plugins/pluginstest"
-	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // engineLog keeps what the engine logs: its remote driver only logs the
 // error of GetCapabilities.
-var engineLog logHook
+var engineLog enginetest.LogHook
 
 func TestMain(m *testing.M) {
-	logrus.SetOutput(io.Discard)
-	logrus.SetLevel(logrus.DebugLevel)
-	logrus.AddHook(&engineLog)
+	enginetest.CaptureLogs(&engineLog)
 	os.Exit(m.Run())
 }
 
-type logHook struct {
-	mu       sync.Mutex
-	messages []string
-}
-
-func (*logHook) Levels() []logrus.Level { return logrus.AllLevels }
-
-func (h *logHook) Fire(e *logrus.Entry) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.messages = append(h.messages, e.Message)
-	return nil
-}
-
-// take returns the messages logged since the last take.
-func (h *logHook) take() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	m := h.messages
-	h.messages = nil
-	return m
-}
-
-// getter is the engine's plugin getter as the remote driver uses it: it
-// keeps the handler the driver registers for the interface, which the
-// engine's pkg/plugins runs after activating a plugin.
-type getter struct {
-	capability string
-	handler    func(string, *engine.Client)
-}
-
-func (*getter) Get(string, string, int) (plugingetter.CompatPlugin, error) {
-	return nil, errors.New("not used")
-}
-func (*getter) GetAllByCap(string) ([]plugingetter.CompatPlugin, error)      { return nil, nil }
-func (*getter) GetAllManagedPluginsByCap(string) []plugingetter.CompatPlugin { return nil }
-func (g *getter) Handle(capability string, fn func(string, *engine.Client)) {
-	g.capability, g.handler = capability, fn
-}
+// fixture serves the plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*network.Client]{Name: "mynet", Interface: network.Interface, FromPlugin: network.FromPlugin}
 
 // registry is the engine's network controller, as far as a remote driver
 // sees it: where drivers register.
@@ -94,103 +52,34 @@ func (r *registry) RegisterDriver(name string, d driverapi.Driver, c driverapi.C
 
 // pair is one plugin, called by the engine's remote driver and by the typed
 // client.
-type pair struct {
-	fp   *pluginstest.Plugin
-	ours *network.Client
-	reg  *registry
-	g    *getter
-	ec   *engine.Client
-}
+type pair = enginetest.Remote[*network.Client, registry]
 
 // newPair serves a plugin and has the engine's remote driver register it,
 // as the engine does when it activates a network plugin.
 func newPair(t *testing.T) pair {
 	t.Helper()
-	env := pluginstest.New(t)
-	fp := env.ServeSocket("mynet", network.Interface).
-		Handle("NetworkDriver.GetCapabilities", raw(`{"Scope":"local","GwAllocChecker":true}`))
-	p, err := env.Store().Get("mynet", network.Interface)
-	require.NoError(t, err)
-	ours, err := network.FromPlugin(p)
-	require.NoError(t, err)
-	ec, err := engine.NewClient(fp.Addr(), &tlsconfig.Options{InsecureSkipVerify: true})
-	require.NoError(t, err)
-	pr := pair{fp: fp, ours: ours, reg: &registry{}, g: &getter{}, ec: ec}
-	require.NoError(t, remote.Register(pr.reg, pr.g))
-	require.Equal(t, network.Interface, pr.g.capability)
-	pr.activate()
-	require.NotNil(t, pr.reg.driver, "registered")
-	return pr
-}
-
-// activate runs the engine's handler, which asks for the capabilities and
-// registers the driver, or logs why not.
-func (p pair) activate() {
-	*p.reg = registry{}
-	p.g.handler("mynet", p.ec)
-}
-
-// outcome is what a daemon gets of a call: the part of the answer the
-// engine keeps, and the error's text.
-type outcome struct {
-	Value any
-	Err   string
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-// raw answers 200 with body, as is.
-func raw(body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", pluginstest.MediaType)
-		_, _ = w.Write([]byte(body))
-	})
-}
-
-// answer is how the plugin answers a method, in both runs.
-type answer struct {
-	name    string
-	handler http.Handler
-	// decodeFails: the answer does not decode. Both fail, with texts that
-	// differ: the engine's is encoding/json's alone ("EOF"), this
-	// library's names the plugin and the method too.
-	decodeFails bool
+	p := enginetest.NewRemote(t, fixture, func(r *registry, g plugingetter.PluginGetter) error { return remote.Register(r, g) })
+	p.Fake.Handle("NetworkDriver.GetCapabilities", typedtest.Raw(`{"Scope":"local","GwAllocChecker":true}`))
+	p.Activate()
+	require.NotNil(t, p.Reg.driver, "registered")
+	return p
 }
 
 // errAnswers are the failures every method can meet.
-var errAnswers = []answer{
-	{name: "Err in a 200 answer", handler: raw(`{"Err":"no such network: 100% gone","Value":{"a":1}}`)},
-	{name: "Err in lower case", handler: raw(`{"err":"matched as encoding/json matches"}`)},
-	{name: "500 from the SDK", handler: pluginstest.ReplyError(http.StatusInternalServerError, "network n1 exists")},
-	{name: "500 with a text body", handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+var errAnswers = []enginetest.Answer{
+	{Name: "Err in a 200 answer", Handler: typedtest.Raw(`{"Err":"no such network: 100% gone","Value":{"a":1}}`)},
+	{Name: "Err in lower case", Handler: typedtest.Raw(`{"err":"matched as encoding/json matches"}`)},
+	{Name: "500 from the SDK", Handler: pluginstest.ReplyError(http.StatusInternalServerError, "network n1 exists")},
+	{Name: "500 with a text body", Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "panic: boom", http.StatusInternalServerError)
 	})},
-	{name: "404 from Go's mux", handler: http.NotFoundHandler()},
-	{name: "empty 200 answer", handler: raw(""), decodeFails: true},
-	{name: "a 200 answer that is a JSON string", handler: raw(`"not an object"`), decodeFails: true},
+	{Name: "404 from Go's mux", Handler: http.NotFoundHandler()},
+	{Name: "empty 200 answer", Handler: typedtest.Raw(""), DecodeFails: true},
+	{Name: "a 200 answer that is a JSON string", Handler: typedtest.Raw(`"not an object"`), DecodeFails: true},
 }
 
-func successes(bodies ...string) []answer {
-	var out []answer
-	for _, b := range bodies {
-		out = append(out, answer{name: "answer " + b, handler: raw(b)})
-	}
-	return append(out, errAnswers...)
-}
-
-// differential is one method with one input, run by the engine's remote
-// driver and by the typed client, against each answer.
-type differential struct {
-	method  string
-	input   string
-	answers []answer
-	engine  func(t *testing.T, p pair) outcome
-	ours    func(t *testing.T, p pair) outcome
+func successes(bodies ...string) []enginetest.Answer {
+	return enginetest.Successes(errAnswers, bodies...)
 }
 
 // enginePrefix converts a prefix the way the engine holds it.
@@ -264,77 +153,81 @@ var (
 // keeps, with the same error text.
 func TestEngineAgrees(t *testing.T) {
 	ctx := context.Background()
-	var tests []differential
-	add := func(d differential) { tests = append(tests, d) }
+	var tests []enginetest.Differential[pair]
+	add := func(d enginetest.Differential[pair]) { tests = append(tests, d) }
 
 	for name, opts := range anyOptions {
-		add(differential{
-			method: "NetworkDriver.GwAllocCheck", input: name,
-			answers: successes(`{"SkipIPv4":true}`, `{"SkipIPv4":false,"SkipIPv6":true}`),
-			engine: func(t *testing.T, p pair) outcome {
-				v4, v6, err := p.reg.driver.(driverapi.GwAllocChecker).GetSkipGwAlloc(options.Generic(opts))
+		add(enginetest.Differential[pair]{
+			Method: "NetworkDriver.GwAllocCheck", Input: name,
+			Answers: successes(`{"SkipIPv4":true}`, `{"SkipIPv4":false,"SkipIPv6":true}`),
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
+				v4, v6, err := p.Reg.driver.(driverapi.GwAllocChecker).GetSkipGwAlloc(options.Generic(opts))
 				if err != nil {
-					return outcome{Err: err.Error()}
+					return enginetest.Outcome{Err: err.Error()}
 				}
-				return outcome{Value: [2]bool{v4, v6}}
+				return enginetest.Outcome{Value: [2]bool{v4, v6}}
 			},
-			ours: func(t *testing.T, p pair) outcome {
-				resp, err := p.ours.GwAllocCheck(ctx, network.GwAllocCheckRequest{Options: opts})
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
+				resp, err := p.Ours.GwAllocCheck(ctx, network.GwAllocCheckRequest{Options: opts})
 				if err != nil {
-					return outcome{Err: err.Error()}
+					return enginetest.Outcome{Err: err.Error()}
 				}
-				return outcome{Value: [2]bool{resp.SkipIPv4, resp.SkipIPv6}}
+				return enginetest.Outcome{Value: [2]bool{resp.SkipIPv4, resp.SkipIPv6}}
 			},
 		})
 	}
 	for pname, data := range pools {
 		for oname, opts := range anyOptions {
-			add(differential{
-				method: "NetworkDriver.CreateNetwork", input: pname + ", " + oname + " options",
-				answers: successes(`{}`, `{"Err":""}`),
-				engine: func(t *testing.T, p pair) outcome {
-					return outcome{Err: errText(p.reg.driver.CreateNetwork(ctx, "n1", opts, nil, engineData(t, data), engineData(t, pools["IPv6"])))}
+			add(enginetest.Differential[pair]{
+				Method: "NetworkDriver.CreateNetwork", Input: pname + ", " + oname + " options",
+				Answers: successes(`{}`, `{"Err":""}`),
+				Engine: func(t *testing.T, p pair) enginetest.Outcome {
+					return enginetest.Outcome{Err: enginetest.ErrText(p.Reg.driver.CreateNetwork(ctx, "n1", opts, nil, engineData(t, data), engineData(t, pools["IPv6"])))}
 				},
-				ours: func(t *testing.T, p pair) outcome {
-					return outcome{Err: errText(p.ours.CreateNetwork(ctx, network.CreateNetworkRequest{
+				Ours: func(t *testing.T, p pair) enginetest.Outcome {
+					return enginetest.Outcome{Err: enginetest.ErrText(p.Ours.CreateNetwork(ctx, network.CreateNetworkRequest{
 						NetworkID: "n1", Options: opts, IPv4Data: data, IPv6Data: pools["IPv6"],
 					}))}
 				},
 			})
 		}
 		for _, opts := range []map[string]string{nil, {"com.docker.network.driver.mtu": "1450"}} {
-			add(differential{
-				method: "NetworkDriver.AllocateNetwork", input: fmt.Sprintf("%s, %v", pname, opts),
-				answers: successes(`{"Options":{"vxlanid":"4097"}}`, `{"Options":null}`, `{}`),
-				engine: func(t *testing.T, p pair) outcome {
-					got, err := p.reg.driver.NetworkAllocate("s1", opts, engineData(t, data), nil)
+			add(enginetest.Differential[pair]{
+				Method: "NetworkDriver.AllocateNetwork", Input: fmt.Sprintf("%s, %v", pname, opts),
+				Answers: successes(`{"Options":{"vxlanid":"4097"}}`, `{"Options":null}`, `{}`),
+				Engine: func(t *testing.T, p pair) enginetest.Outcome {
+					got, err := p.Reg.driver.NetworkAllocate("s1", opts, engineData(t, data), nil)
 					if err != nil {
-						return outcome{Err: err.Error()}
+						return enginetest.Outcome{Err: err.Error()}
 					}
-					return outcome{Value: got}
+					return enginetest.Outcome{Value: got}
 				},
-				ours: func(t *testing.T, p pair) outcome {
-					resp, err := p.ours.AllocateNetwork(ctx, network.AllocateNetworkRequest{NetworkID: "s1", Options: opts, IPv4Data: data})
+				Ours: func(t *testing.T, p pair) enginetest.Outcome {
+					resp, err := p.Ours.AllocateNetwork(ctx, network.AllocateNetworkRequest{NetworkID: "s1", Options: opts, IPv4Data: data})
 					if err != nil {
-						return outcome{Err: err.Error()}
+						return enginetest.Outcome{Err: err.Error()}
 					}
-					return outcome{Value: resp.Options}
+					return enginetest.Outcome{Value: resp.Options}
 				},
 			})
 		}
 	}
-	add(differential{
-		method: "NetworkDriver.DeleteNetwork", answers: successes(`{}`),
-		engine: func(t *testing.T, p pair) outcome { return outcome{Err: errText(p.reg.driver.DeleteNetwork("n1"))} },
-		ours: func(t *testing.T, p pair) outcome {
-			return outcome{Err: errText(p.ours.DeleteNetwork(ctx, network.DeleteNetworkRequest{NetworkID: "n1"}))}
+	add(enginetest.Differential[pair]{
+		Method: "NetworkDriver.DeleteNetwork", Answers: successes(`{}`),
+		Engine: func(t *testing.T, p pair) enginetest.Outcome {
+			return enginetest.Outcome{Err: enginetest.ErrText(p.Reg.driver.DeleteNetwork("n1"))}
+		},
+		Ours: func(t *testing.T, p pair) enginetest.Outcome {
+			return enginetest.Outcome{Err: enginetest.ErrText(p.Ours.DeleteNetwork(ctx, network.DeleteNetworkRequest{NetworkID: "n1"}))}
 		},
 	})
-	add(differential{
-		method: "NetworkDriver.FreeNetwork", answers: successes(`{}`),
-		engine: func(t *testing.T, p pair) outcome { return outcome{Err: errText(p.reg.driver.NetworkFree("s1"))} },
-		ours: func(t *testing.T, p pair) outcome {
-			return outcome{Err: errText(p.ours.FreeNetwork(ctx, network.FreeNetworkRequest{NetworkID: "s1"}))}
+	add(enginetest.Differential[pair]{
+		Method: "NetworkDriver.FreeNetwork", Answers: successes(`{}`),
+		Engine: func(t *testing.T, p pair) enginetest.Outcome {
+			return enginetest.Outcome{Err: enginetest.ErrText(p.Reg.driver.NetworkFree("s1"))}
+		},
+		Ours: func(t *testing.T, p pair) enginetest.Outcome {
+			return enginetest.Outcome{Err: enginetest.ErrText(p.Ours.FreeNetwork(ctx, network.FreeNetworkRequest{NetworkID: "s1"}))}
 		},
 	})
 	for _, iface := range []network.EndpointInterface{
@@ -352,20 +245,20 @@ func TestEngineAgrees(t *testing.T) {
 			bodies = append(bodies, `{"Interface":{"Address":"10.10.0.9/16","AddressIPv6":"2001:db8:1::9/64"}}`)
 		}
 		for _, opts := range []map[string]any{nil, anyOptions["sandbox"]} {
-			add(differential{
-				method: "NetworkDriver.CreateEndpoint", input: fmt.Sprintf("%+v, %d options", iface, len(opts)),
-				answers: successes(bodies...),
-				engine: func(t *testing.T, p pair) outcome {
+			add(enginetest.Differential[pair]{
+				Method: "NetworkDriver.CreateEndpoint", Input: fmt.Sprintf("%+v, %d options", iface, len(opts)),
+				Answers: successes(bodies...),
+				Engine: func(t *testing.T, p pair) enginetest.Outcome {
 					info := newIfaceInfo(t, iface)
-					if err := p.reg.driver.CreateEndpoint(ctx, "n1", "e1", info, opts); err != nil {
-						return outcome{Err: err.Error()}
+					if err := p.Reg.driver.CreateEndpoint(ctx, "n1", "e1", info, opts); err != nil {
+						return enginetest.Outcome{Err: err.Error()}
 					}
-					return outcome{Value: info.result()}
+					return enginetest.Outcome{Value: info.result()}
 				},
-				ours: func(t *testing.T, p pair) outcome {
-					resp, err := p.ours.CreateEndpoint(ctx, network.CreateEndpointRequest{NetworkID: "n1", EndpointID: "e1", Interface: &iface, Options: opts})
+				Ours: func(t *testing.T, p pair) enginetest.Outcome {
+					resp, err := p.Ours.CreateEndpoint(ctx, network.CreateEndpointRequest{NetworkID: "n1", EndpointID: "e1", Interface: &iface, Options: opts})
 					if err != nil {
-						return outcome{Err: err.Error()}
+						return enginetest.Outcome{Err: err.Error()}
 					}
 					// What the engine keeps: the request's interface, with
 					// what the answer filled in.
@@ -375,42 +268,42 @@ func TestEngineAgrees(t *testing.T) {
 						fill(&got.AddressIPv6, in.AddressIPv6)
 						fill(&got.MacAddress, in.MacAddress)
 					}
-					return outcome{Value: got}
+					return enginetest.Outcome{Value: got}
 				},
 			})
 		}
 	}
-	add(differential{
-		method: "NetworkDriver.DeleteEndpoint", answers: successes(`{}`),
-		engine: func(t *testing.T, p pair) outcome {
-			return outcome{Err: errText(p.reg.driver.DeleteEndpoint("n1", "e1"))}
+	add(enginetest.Differential[pair]{
+		Method: "NetworkDriver.DeleteEndpoint", Answers: successes(`{}`),
+		Engine: func(t *testing.T, p pair) enginetest.Outcome {
+			return enginetest.Outcome{Err: enginetest.ErrText(p.Reg.driver.DeleteEndpoint("n1", "e1"))}
 		},
-		ours: func(t *testing.T, p pair) outcome {
-			return outcome{Err: errText(p.ours.DeleteEndpoint(ctx, network.DeleteEndpointRequest{NetworkID: "n1", EndpointID: "e1"}))}
+		Ours: func(t *testing.T, p pair) enginetest.Outcome {
+			return enginetest.Outcome{Err: enginetest.ErrText(p.Ours.DeleteEndpoint(ctx, network.DeleteEndpointRequest{NetworkID: "n1", EndpointID: "e1"}))}
 		},
 	})
-	add(differential{
-		method:  "NetworkDriver.EndpointOperInfo",
-		answers: successes(`{"Value":{"com.docker.network.portmap":[{"Proto":6,"Port":80}],"mtu":1500,"up":true,"name":"x"}}`, `{"Value":null}`),
-		engine: func(t *testing.T, p pair) outcome {
-			v, err := p.reg.driver.EndpointOperInfo("n1", "e1")
+	add(enginetest.Differential[pair]{
+		Method:  "NetworkDriver.EndpointOperInfo",
+		Answers: successes(`{"Value":{"com.docker.network.portmap":[{"Proto":6,"Port":80}],"mtu":1500,"up":true,"name":"x"}}`, `{"Value":null}`),
+		Engine: func(t *testing.T, p pair) enginetest.Outcome {
+			v, err := p.Reg.driver.EndpointOperInfo("n1", "e1")
 			if err != nil {
-				return outcome{Err: err.Error()}
+				return enginetest.Outcome{Err: err.Error()}
 			}
-			return outcome{Value: v}
+			return enginetest.Outcome{Value: v}
 		},
-		ours: func(t *testing.T, p pair) outcome {
-			resp, err := p.ours.EndpointOperInfo(ctx, network.EndpointInfoRequest{NetworkID: "n1", EndpointID: "e1"})
+		Ours: func(t *testing.T, p pair) enginetest.Outcome {
+			resp, err := p.Ours.EndpointOperInfo(ctx, network.EndpointInfoRequest{NetworkID: "n1", EndpointID: "e1"})
 			if err != nil {
-				return outcome{Err: err.Error()}
+				return enginetest.Outcome{Err: err.Error()}
 			}
-			return outcome{Value: resp.Value}
+			return enginetest.Outcome{Value: resp.Value}
 		},
 	})
 	for oname, opts := range anyOptions {
-		add(differential{
-			method: "NetworkDriver.Join", input: oname + " options",
-			answers: successes(
+		add(enginetest.Differential[pair]{
+			Method: "NetworkDriver.Join", Input: oname + " options",
+			Answers: successes(
 				`{}`,
 				`{"InterfaceName":null,"Gateway":"","StaticRoutes":null}`,
 				`{"InterfaceName":{"SrcName":"veth1","DstName":"ignored","DstPrefix":"eth"},"Gateway":"10.10.0.1","GatewayIPv6":"2001:db8:1::1",`+
@@ -418,103 +311,85 @@ func TestEngineAgrees(t *testing.T) {
 					`"DisableGatewayService":true}`,
 				`{"InterfaceName":{"SrcName":"","DstPrefix":""},"StaticRoutes":[]}`,
 			),
-			engine: func(t *testing.T, p pair) outcome {
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
 				info := &joinInfo{}
 				// The endpoint's options are not sent: only the sandbox's.
-				if err := p.reg.driver.Join(ctx, "n1", "e1", "/var/run/docker/netns/c1", info, map[string]any{"ep": "unsent"}, opts); err != nil {
-					return outcome{Err: err.Error()}
+				if err := p.Reg.driver.Join(ctx, "n1", "e1", "/var/run/docker/netns/c1", info, map[string]any{"ep": "unsent"}, opts); err != nil {
+					return enginetest.Outcome{Err: err.Error()}
 				}
-				return outcome{Value: info.joined}
+				return enginetest.Outcome{Value: info.joined}
 			},
-			ours: func(t *testing.T, p pair) outcome {
-				resp, err := p.ours.Join(ctx, network.JoinRequest{NetworkID: "n1", EndpointID: "e1", SandboxKey: "/var/run/docker/netns/c1", Options: opts})
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
+				resp, err := p.Ours.Join(ctx, network.JoinRequest{NetworkID: "n1", EndpointID: "e1", SandboxKey: "/var/run/docker/netns/c1", Options: opts})
 				if err != nil {
-					return outcome{Err: err.Error()}
+					return enginetest.Outcome{Err: err.Error()}
 				}
-				return outcome{Value: keptOfJoin(t, resp)}
+				return enginetest.Outcome{Value: keptOfJoin(t, resp)}
 			},
 		})
 	}
-	add(differential{
-		method: "NetworkDriver.Leave", answers: successes(`{}`),
-		engine: func(t *testing.T, p pair) outcome { return outcome{Err: errText(p.reg.driver.Leave("n1", "e1"))} },
-		ours: func(t *testing.T, p pair) outcome {
-			return outcome{Err: errText(p.ours.Leave(ctx, network.LeaveRequest{NetworkID: "n1", EndpointID: "e1"}))}
+	add(enginetest.Differential[pair]{
+		Method: "NetworkDriver.Leave", Answers: successes(`{}`),
+		Engine: func(t *testing.T, p pair) enginetest.Outcome {
+			return enginetest.Outcome{Err: enginetest.ErrText(p.Reg.driver.Leave("n1", "e1"))}
+		},
+		Ours: func(t *testing.T, p pair) enginetest.Outcome {
+			return enginetest.Outcome{Err: enginetest.ErrText(p.Ours.Leave(ctx, network.LeaveRequest{NetworkID: "n1", EndpointID: "e1"}))}
 		},
 	})
 	for oname, opts := range anyOptions {
-		add(differential{
-			method: "NetworkDriver.ProgramExternalConnectivity", input: oname + " options", answers: successes(`{}`),
-			engine: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(p.reg.driver.ProgramExternalConnectivity(ctx, "n1", "e1", opts))}
+		add(enginetest.Differential[pair]{
+			Method: "NetworkDriver.ProgramExternalConnectivity", Input: oname + " options", Answers: successes(`{}`),
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(p.Reg.driver.ProgramExternalConnectivity(ctx, "n1", "e1", opts))}
 			},
-			ours: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(p.ours.ProgramExternalConnectivity(ctx, network.ProgramExternalConnectivityRequest{NetworkID: "n1", EndpointID: "e1", Options: opts}))}
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(p.Ours.ProgramExternalConnectivity(ctx, network.ProgramExternalConnectivityRequest{NetworkID: "n1", EndpointID: "e1", Options: opts}))}
 			},
 		})
 	}
-	add(differential{
-		method: "NetworkDriver.RevokeExternalConnectivity", answers: successes(`{}`),
-		engine: func(t *testing.T, p pair) outcome {
-			return outcome{Err: errText(p.reg.driver.RevokeExternalConnectivity("n1", "e1"))}
+	add(enginetest.Differential[pair]{
+		Method: "NetworkDriver.RevokeExternalConnectivity", Answers: successes(`{}`),
+		Engine: func(t *testing.T, p pair) enginetest.Outcome {
+			return enginetest.Outcome{Err: enginetest.ErrText(p.Reg.driver.RevokeExternalConnectivity("n1", "e1"))}
 		},
-		ours: func(t *testing.T, p pair) outcome {
-			return outcome{Err: errText(p.ours.RevokeExternalConnectivity(ctx, network.RevokeExternalConnectivityRequest{NetworkID: "n1", EndpointID: "e1"}))}
+		Ours: func(t *testing.T, p pair) enginetest.Outcome {
+			return enginetest.Outcome{Err: enginetest.ErrText(p.Ours.RevokeExternalConnectivity(ctx, network.RevokeExternalConnectivityRequest{NetworkID: "n1", EndpointID: "e1"}))}
 		},
 	})
 	for _, node := range []discoverapi.NodeDiscoveryData{{Address: "192.168.1.5", Self: true}, {Address: "2001:db8::5"}} {
 		ourNode := network.NodeDiscoveryData{Address: node.Address, BindAddress: node.BindAddress, Self: node.Self}
-		add(differential{
-			method: "NetworkDriver.DiscoverNew", input: node.Address, answers: successes(`{}`),
-			engine: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(p.reg.driver.(discoverapi.Discover).DiscoverNew(discoverapi.NodeDiscovery, node))}
+		add(enginetest.Differential[pair]{
+			Method: "NetworkDriver.DiscoverNew", Input: node.Address, Answers: successes(`{}`),
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(p.Reg.driver.(discoverapi.Discover).DiscoverNew(discoverapi.NodeDiscovery, node))}
 			},
-			ours: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(p.ours.DiscoverNew(ctx, network.DiscoveryNotification{DiscoveryType: network.NodeDiscovery, DiscoveryData: ourNode}))}
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(p.Ours.DiscoverNew(ctx, network.DiscoveryNotification{DiscoveryType: network.NodeDiscovery, DiscoveryData: ourNode}))}
 			},
 		})
-		add(differential{
-			method: "NetworkDriver.DiscoverDelete", input: node.Address, answers: successes(`{}`),
-			engine: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(p.reg.driver.(discoverapi.Discover).DiscoverDelete(discoverapi.NodeDiscovery, node))}
+		add(enginetest.Differential[pair]{
+			Method: "NetworkDriver.DiscoverDelete", Input: node.Address, Answers: successes(`{}`),
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(p.Reg.driver.(discoverapi.Discover).DiscoverDelete(discoverapi.NodeDiscovery, node))}
 			},
-			ours: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(p.ours.DiscoverDelete(ctx, network.DiscoveryNotification{DiscoveryType: network.NodeDiscovery, DiscoveryData: ourNode}))}
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(p.Ours.DiscoverDelete(ctx, network.DiscoveryNotification{DiscoveryType: network.NodeDiscovery, DiscoveryData: ourNode}))}
 			},
 		})
 	}
 
-	seen := map[string]bool{}
-	for _, d := range tests {
-		seen[d.method] = true
-		t.Run(d.method+"/"+d.input, func(t *testing.T) {
-			for _, a := range d.answers {
-				t.Run(a.name, func(t *testing.T) {
-					p := newPair(t)
-					p.fp.Handle(d.method, a.handler).
-						// The engine's rollbacks, after an answer it cannot use.
-						Handle("NetworkDriver.DeleteEndpoint", raw(`{}`)).
-						Handle("NetworkDriver.Leave", raw(`{}`))
-					if d.method == "NetworkDriver.DeleteEndpoint" || d.method == "NetworkDriver.Leave" {
-						p.fp.Handle(d.method, a.handler)
-					}
-					eng := d.engine(t, p)
-					ours := d.ours(t, p)
-					if a.decodeFails {
-						assert.NotEmpty(t, eng.Err)
-						assert.NotEmpty(t, ours.Err)
-					} else {
-						assert.Equal(t, eng, ours)
-					}
-					calls := p.fp.Calls(d.method)
-					require.Len(t, calls, 2, "one call each, no rollback")
-					assert.Equal(t, string(calls[0].Body), string(calls[1].Body), "the same bytes")
-					assert.Equal(t, calls[0].ContentLength, calls[1].ContentLength)
-					assert.Equal(t, calls[0].Header.Get("Accept"), calls[1].Header.Get("Accept"))
-				})
-			}
-		})
-	}
+	seen := enginetest.RunDifferentials(t, tests, func(t *testing.T, method string, answer http.Handler) (pair, *pluginstest.Plugin) {
+		p := newPair(t)
+		p.Fake.Handle(method, answer).
+			// The engine's rollbacks, after an answer it cannot use.
+			Handle("NetworkDriver.DeleteEndpoint", typedtest.Raw(`{}`)).
+			Handle("NetworkDriver.Leave", typedtest.Raw(`{}`))
+		if method == "NetworkDriver.DeleteEndpoint" || method == "NetworkDriver.Leave" {
+			p.Fake.Handle(method, answer)
+		}
+		return p, p.Fake
+	})
 	// GetCapabilities is in TestEngineAgreesOnCapabilities.
 	assert.Len(t, seen, 14, "every other method")
 }
@@ -534,30 +409,30 @@ func TestEngineAgreesOnCapabilities(t *testing.T) {
 		`{"Scope":"global","ConnectivityScope":"local","GwAllocChecker":true}`,
 		`{"Scope":"local","ConnectivityScope":"global","GwAllocChecker":false,"Err":""}`,
 	) {
-		t.Run(a.name, func(t *testing.T) {
-			p.fp.Handle("NetworkDriver.GetCapabilities", a.handler)
-			engineLog.take()
-			p.activate()
-			var eng outcome
-			if p.reg.driver != nil {
+		t.Run(a.Name, func(t *testing.T) {
+			p.Fake.Handle("NetworkDriver.GetCapabilities", a.Handler)
+			engineLog.TakeMessages()
+			p.Activate()
+			var eng enginetest.Outcome
+			if p.Reg.driver != nil {
 				// GwAllocChecker: whether the engine sends GwAllocCheck.
-				p.fp.Handle("NetworkDriver.GwAllocCheck", raw(`{}`))
-				before := len(p.fp.Calls("NetworkDriver.GwAllocCheck"))
-				_, _, err := p.reg.driver.(driverapi.GwAllocChecker).GetSkipGwAlloc(nil)
+				p.Fake.Handle("NetworkDriver.GwAllocCheck", typedtest.Raw(`{}`))
+				before := len(p.Fake.Calls("NetworkDriver.GwAllocCheck"))
+				_, _, err := p.Reg.driver.(driverapi.GwAllocChecker).GetSkipGwAlloc(nil)
 				require.NoError(t, err)
-				checks := len(p.fp.Calls("NetworkDriver.GwAllocCheck")) > before
-				eng.Value = caps{p.reg.capability.DataScope, p.reg.capability.ConnectivityScope, checks}
+				checks := len(p.Fake.Calls("NetworkDriver.GwAllocCheck")) > before
+				eng.Value = caps{p.Reg.capability.DataScope, p.Reg.capability.ConnectivityScope, checks}
 			} else {
 				// The engine's client may log too: the driver's message is last.
-				logged := engineLog.take()
+				logged := engineLog.TakeMessages()
 				require.NotEmpty(t, logged)
 				var ok bool
 				eng.Err, ok = strings.CutPrefix(logged[len(logged)-1], "error getting capability for mynet due to ")
 				require.True(t, ok, logged)
 			}
 
-			resp, err := p.ours.GetCapabilities(ctx)
-			ours := outcome{Err: errText(err)}
+			resp, err := p.Ours.GetCapabilities(ctx)
+			ours := enginetest.Outcome{Err: enginetest.ErrText(err)}
 			if err == nil {
 				// What the engine registers: an empty connectivity scope is
 				// the scope.
@@ -567,18 +442,13 @@ func TestEngineAgreesOnCapabilities(t *testing.T) {
 				}
 				ours.Value = caps{resp.Scope, conn, resp.GwAllocChecker}
 			}
-			if a.decodeFails {
+			if a.DecodeFails {
 				assert.NotEmpty(t, eng.Err)
 				assert.NotEmpty(t, ours.Err)
 			} else {
 				assert.Equal(t, eng, ours)
 			}
-			calls := p.fp.Calls("NetworkDriver.GetCapabilities")
-			require.GreaterOrEqual(t, len(calls), 2)
-			engCall, ourCall := calls[len(calls)-2], calls[len(calls)-1]
-			assert.Empty(t, engCall.Body, "no body")
-			assert.Empty(t, ourCall.Body, "no body")
-			assert.Equal(t, engCall.ContentLength, ourCall.ContentLength)
+			enginetest.BodilessCalls(t, p.Fake, "NetworkDriver.GetCapabilities")
 		})
 	}
 }
@@ -590,59 +460,59 @@ func TestEngineChecksAfterTheCall(t *testing.T) {
 
 	t.Run("GetCapabilities with an unknown scope", func(t *testing.T) {
 		p := newPair(t)
-		p.fp.Handle("NetworkDriver.GetCapabilities", raw(`{"Scope":"local","ConnectivityScope":"cluster"}`))
-		engineLog.take()
-		p.activate()
-		assert.Nil(t, p.reg.driver, "not registered")
-		assert.Equal(t, []string{"error getting capability for mynet due to invalid capability: expecting 'local' or 'global', got local"}, engineLog.take(),
+		p.Fake.Handle("NetworkDriver.GetCapabilities", typedtest.Raw(`{"Scope":"local","ConnectivityScope":"cluster"}`))
+		engineLog.TakeMessages()
+		p.Activate()
+		assert.Nil(t, p.Reg.driver, "not registered")
+		assert.Equal(t, []string{"error getting capability for mynet due to invalid capability: expecting 'local' or 'global', got local"}, engineLog.TakeMessages(),
 			"the message names Scope, not the ConnectivityScope at fault")
-		resp, err := p.ours.GetCapabilities(ctx)
+		resp, err := p.Ours.GetCapabilities(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, "cluster", resp.ConnectivityScope)
 	})
 
 	t.Run("GwAllocCheck not advertised", func(t *testing.T) {
 		p := newPair(t)
-		p.fp.Handle("NetworkDriver.GetCapabilities", raw(`{"Scope":"local"}`))
-		p.activate()
-		v4, v6, err := p.reg.driver.(driverapi.GwAllocChecker).GetSkipGwAlloc(nil)
+		p.Fake.Handle("NetworkDriver.GetCapabilities", typedtest.Raw(`{"Scope":"local"}`))
+		p.Activate()
+		v4, v6, err := p.Reg.driver.(driverapi.GwAllocChecker).GetSkipGwAlloc(nil)
 		require.NoError(t, err)
 		assert.False(t, v4 || v6)
-		assert.Empty(t, p.fp.Calls("NetworkDriver.GwAllocCheck"), "not sent")
+		assert.Empty(t, p.Fake.Calls("NetworkDriver.GwAllocCheck"), "not sent")
 	})
 
 	t.Run("Join with a gateway in CIDR form", func(t *testing.T) {
 		p := newPair(t)
-		p.fp.Handle("NetworkDriver.Join", raw(`{"Gateway":"10.10.0.1/16"}`)).Handle("NetworkDriver.Leave", raw(`{}`))
-		err := p.reg.driver.Join(ctx, "n1", "e1", "/sb", &joinInfo{}, nil, nil)
+		p.Fake.Handle("NetworkDriver.Join", typedtest.Raw(`{"Gateway":"10.10.0.1/16"}`)).Handle("NetworkDriver.Leave", typedtest.Raw(`{}`))
+		err := p.Reg.driver.Join(ctx, "n1", "e1", "/sb", &joinInfo{}, nil, nil)
 		assert.EqualError(t, err, `unable to parse Gateway "10.10.0.1/16"; rolled back`)
-		assert.Len(t, p.fp.Calls("NetworkDriver.Leave"), 1, "rolled back with Leave")
-		resp, err := p.ours.Join(ctx, network.JoinRequest{NetworkID: "n1", EndpointID: "e1"})
+		assert.Len(t, p.Fake.Calls("NetworkDriver.Leave"), 1, "rolled back with Leave")
+		resp, err := p.Ours.Join(ctx, network.JoinRequest{NetworkID: "n1", EndpointID: "e1"})
 		require.NoError(t, err)
 		assert.Equal(t, "10.10.0.1/16", resp.Gateway)
 	})
 
 	t.Run("CreateEndpoint answering what was assigned", func(t *testing.T) {
 		p := newPair(t)
-		p.fp.Handle("NetworkDriver.CreateEndpoint", raw(`{"Interface":{"Address":"10.10.0.9/16"}}`)).
-			Handle("NetworkDriver.DeleteEndpoint", raw(`{"Err":"gone"}`))
-		err := p.reg.driver.CreateEndpoint(ctx, "n1", "e1", newIfaceInfo(t, network.EndpointInterface{Address: "10.10.0.2/16"}), nil)
+		p.Fake.Handle("NetworkDriver.CreateEndpoint", typedtest.Raw(`{"Interface":{"Address":"10.10.0.9/16"}}`)).
+			Handle("NetworkDriver.DeleteEndpoint", typedtest.Raw(`{"Err":"gone"}`))
+		err := p.Reg.driver.CreateEndpoint(ctx, "n1", "e1", newIfaceInfo(t, network.EndpointInterface{Address: "10.10.0.2/16"}), nil)
 		assert.EqualError(t, err, "remote: gone; failed to roll back: driver modified interface address: address already set")
-		assert.Len(t, p.fp.Calls("NetworkDriver.DeleteEndpoint"), 1)
+		assert.Len(t, p.Fake.Calls("NetworkDriver.DeleteEndpoint"), 1)
 	})
 
 	t.Run("ProgramExternalConnectivity answering 404 with a body", func(t *testing.T) {
 		p := newPair(t)
-		p.fp.Handle("NetworkDriver.ProgramExternalConnectivity", pluginstest.ReplyError(http.StatusNotFound, "no such endpoint"))
-		assert.NoError(t, p.reg.driver.ProgramExternalConnectivity(ctx, "n1", "e1", nil), "any 404 is success")
-		assert.NoError(t, p.ours.ProgramExternalConnectivity(ctx, network.ProgramExternalConnectivityRequest{}))
+		p.Fake.Handle("NetworkDriver.ProgramExternalConnectivity", pluginstest.ReplyError(http.StatusNotFound, "no such endpoint"))
+		assert.NoError(t, p.Reg.driver.ProgramExternalConnectivity(ctx, "n1", "e1", nil), "any 404 is success")
+		assert.NoError(t, p.Ours.ProgramExternalConnectivity(ctx, network.ProgramExternalConnectivityRequest{}))
 	})
 
 	t.Run("discovery other than of nodes", func(t *testing.T) {
 		p := newPair(t)
-		err := p.reg.driver.(discoverapi.Discover).DiscoverNew(discoverapi.EncryptionKeysConfig, discoverapi.DriverEncryptionConfig{})
+		err := p.Reg.driver.(discoverapi.Discover).DiscoverNew(discoverapi.EncryptionKeysConfig, discoverapi.DriverEncryptionConfig{})
 		require.NoError(t, err)
-		assert.Empty(t, p.fp.Calls("NetworkDriver.DiscoverNew"), "not forwarded to plugins")
+		assert.Empty(t, p.Fake.Calls("NetworkDriver.DiscoverNew"), "not forwarded to plugins")
 	})
 }
 

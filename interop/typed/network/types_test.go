@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net"
 	"net/netip"
-	"reflect"
 	"testing"
 
 	"github.com/docker/docker/libnetwork/discoverapi"
@@ -12,6 +11,7 @@ import (
 	"github.com/docker/docker/libnetwork/drivers/remote/api"
 	"github.com/docker/docker/libnetwork/scope"
 	"github.com/docker/docker/libnetwork/types"
+	"github.com/go-dockerplugins/plugins/interop/internal/enginetest"
 	"github.com/go-dockerplugins/plugins/network"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,7 +33,7 @@ func TestRequestTypesAgree(t *testing.T) {
 		Gateway:      netip.MustParsePrefix("10.0.0.1/8"),
 		AuxAddresses: map[string]netip.Prefix{"r": netip.MustParsePrefix("10.0.0.2/8")},
 	}}
-	for _, tc := range []struct{ engine, ours any }{
+	enginetest.RequestsAgree(t, []enginetest.RequestCase{
 		{api.GwAllocCheckerRequest{}, network.GwAllocCheckRequest{}},
 		{api.GwAllocCheckerRequest{Options: opts}, network.GwAllocCheckRequest{Options: opts}},
 		{api.CreateNetworkRequest{}, network.CreateNetworkRequest{}},
@@ -72,55 +72,30 @@ func TestRequestTypesAgree(t *testing.T) {
 			api.DiscoveryNotification{DiscoveryType: discoverapi.NodeDiscovery, DiscoveryData: discoverapi.NodeDiscoveryData{Address: "a", BindAddress: "b", Self: true}},
 			network.DiscoveryNotification{DiscoveryType: network.NodeDiscovery, DiscoveryData: network.NodeDiscoveryData{Address: "a", BindAddress: "b", Self: true}},
 		},
-	} {
-		t.Run(reflect.TypeOf(tc.ours).Name(), func(t *testing.T) {
-			want, err := json.Marshal(tc.engine)
-			require.NoError(t, err)
-			got, err := json.Marshal(tc.ours)
-			require.NoError(t, err)
-			assert.Equal(t, string(want), string(got))
-		})
-	}
+	})
 }
 
 // Every answer type decodes what the engine's type decodes: the same JSON
 // read into both, written back, gives the same bytes.
 func TestAnswerTypesAgree(t *testing.T) {
-	for _, tc := range []struct {
-		engine, ours any // pointers to zero values
-		answers      []string
-	}{
-		{new(api.Response), new(network.Response), []string{`{}`, `{"Err":"x"}`, `{"err":"y"}`, `{"Err":null}`}},
-		{new(api.GetCapabilityResponse), new(network.CapabilitiesResponse), []string{
+	enginetest.AnswersAgree(t, []enginetest.AnswerCase{
+		{Engine: new(api.Response), Ours: new(network.Response), Answers: []string{`{}`, `{"Err":"x"}`, `{"err":"y"}`, `{"Err":null}`}},
+		{Engine: new(api.GetCapabilityResponse), Ours: new(network.CapabilitiesResponse), Answers: []string{
 			`{"Scope":"local","ConnectivityScope":"global","GwAllocChecker":true,"Err":"e"}`, `{"scope":"global","extra":1}`,
 		}},
-		{new(api.GwAllocCheckerResponse), new(network.GwAllocCheckResponse), []string{`{"SkipIPv4":true,"SkipIPv6":true}`, `{"skipipv6":true}`}},
-		{new(api.AllocateNetworkResponse), new(network.AllocateNetworkResponse), []string{`{"Options":{"a":"b"}}`, `{"Options":null}`, `{"Options":{}}`}},
-		{new(api.CreateEndpointResponse), new(network.CreateEndpointResponse), []string{
+		{Engine: new(api.GwAllocCheckerResponse), Ours: new(network.GwAllocCheckResponse), Answers: []string{`{"SkipIPv4":true,"SkipIPv6":true}`, `{"skipipv6":true}`}},
+		{Engine: new(api.AllocateNetworkResponse), Ours: new(network.AllocateNetworkResponse), Answers: []string{`{"Options":{"a":"b"}}`, `{"Options":null}`, `{"Options":{}}`}},
+		{Engine: new(api.CreateEndpointResponse), Ours: new(network.CreateEndpointResponse), Answers: []string{
 			`{"Interface":{"Address":"10.0.0.2/24","AddressIPv6":"fd00::2/64","MacAddress":"02:42:00:00:00:01"}}`, `{"Interface":null}`, `{"Interface":{}}`,
 		}},
-		{new(api.EndpointInfoResponse), new(network.EndpointInfoResponse), []string{`{"Value":{"a":[1,"b",{"c":null}],"d":true}}`, `{"Value":null}`}},
-		{new(api.JoinResponse), new(network.JoinResponse), []string{
+		{Engine: new(api.EndpointInfoResponse), Ours: new(network.EndpointInfoResponse), Answers: []string{`{"Value":{"a":[1,"b",{"c":null}],"d":true}}`, `{"Value":null}`}},
+		{Engine: new(api.JoinResponse), Ours: new(network.JoinResponse), Answers: []string{
 			`{"InterfaceName":{"SrcName":"veth0","DstName":"eth9","DstPrefix":"eth"},"Gateway":"10.0.0.1","GatewayIPv6":"fd00::1",` +
 				`"StaticRoutes":[{"Destination":"10.1.0.0/16","RouteType":1,"NextHop":""}],"DisableGatewayService":true}`,
 			`{"InterfaceName":null,"StaticRoutes":null}`,
 			`{"InterfaceName":{"SrcName":"v","DstPrefix":"e"},"StaticRoutes":[]}`,
 		}},
-	} {
-		for _, answer := range tc.answers {
-			t.Run(reflect.TypeOf(tc.ours).Elem().Name()+" "+answer, func(t *testing.T) {
-				eng := reflect.New(reflect.TypeOf(tc.engine).Elem()).Interface()
-				ours := reflect.New(reflect.TypeOf(tc.ours).Elem()).Interface()
-				require.NoError(t, json.Unmarshal([]byte(answer), eng))
-				require.NoError(t, json.Unmarshal([]byte(answer), ours))
-				want, err := json.Marshal(eng)
-				require.NoError(t, err)
-				got, err := json.Marshal(ours)
-				require.NoError(t, err)
-				assert.Equal(t, string(want), string(got))
-			})
-		}
-	}
+	})
 }
 
 // IPAMData: the engine's custom JSON, both ways.

@@ -3,15 +3,13 @@ package secrets_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"regexp"
 	"testing"
 
 	engine "github.com/docker/docker/pkg/plugins"
-	"github.com/docker/go-connections/tlsconfig"
 	sdksecrets "github.com/docker/go-plugins-helpers/secrets"
-	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
+	"github.com/go-dockerplugins/plugins/interop/internal/enginetest"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/go-dockerplugins/plugins/secrets"
 	"github.com/moby/swarmkit/v2/api"
@@ -29,8 +27,8 @@ func (swarmPlugin) Name() string               { return "vault" }
 func (swarmPlugin) ScopedPath(s string) string { return s }
 func (p swarmPlugin) Client() plugin.Client    { return p.client }
 
-// raw answers 200 with body as it is.
-func raw(body string) http.Handler { return pluginstest.Reply(json.RawMessage(body)) }
+// fixture serves the plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*secrets.Client]{Name: "vault", Interface: secrets.Interface, FromPlugin: secrets.FromPlugin}
 
 // input is a secret and the task that uses it, as the swarm manager has
 // them, and the request a daemon makes of them with this package.
@@ -105,16 +103,6 @@ type outcome struct {
 	Err        string
 }
 
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-// goTypes matches the Go type a decoding error names.
-var goTypes = regexp.MustCompile(`(of type|into Go struct field) [\w.]+`)
-
 // GetSecret sends the bytes the engine's secret driver (swarmkit's, as
 // vendored in docker v28.5.2) sends for the same secret and task, and gets
 // what the engine gets of each answer, with the same error text; except
@@ -129,41 +117,34 @@ func TestEngineAgrees(t *testing.T) {
 		// decodeFails: both fail, with texts that name their own types.
 		decodeFails bool
 	}{
-		{name: "a value", handler: raw(`{"Value":"czNjcjN0AP8="}`)},
-		{name: "a value not to reuse", handler: raw(`{"Value":"czNjcjN0","DoNotReuse":true}`)},
-		{name: "keys in another case", handler: raw(`{"value":"eA==","DONOTREUSE":true}`)},
-		{name: "Err in a 200 answer", handler: raw(`{"Err":"access denied","DoNotReuse":true,"Value":"eA=="}`)},
+		{name: "a value", handler: typedtest.Raw(`{"Value":"czNjcjN0AP8="}`)},
+		{name: "a value not to reuse", handler: typedtest.Raw(`{"Value":"czNjcjN0","DoNotReuse":true}`)},
+		{name: "keys in another case", handler: typedtest.Raw(`{"value":"eA==","DONOTREUSE":true}`)},
+		{name: "Err in a 200 answer", handler: typedtest.Raw(`{"Err":"access denied","DoNotReuse":true,"Value":"eA=="}`)},
 		{
-			name: "Err with a % in a 200 answer", handler: raw(`{"Err":"100% denied for %s"}`),
+			name: "Err with a % in a 200 answer", handler: typedtest.Raw(`{"Err":"100% denied for %s"}`),
 			oursErr: "100% denied for %s", engineErr: "100%!d(MISSING)enied for %!s(MISSING)",
 		},
 		{name: "500 from the SDK", handler: pluginstest.ReplyError(http.StatusInternalServerError, "secret s not found")},
 		{name: "404 from Go's mux", handler: http.NotFoundHandler()},
 		{name: "a 200 answer that is a JSON string", handler: pluginstest.Reply("not an object"), decodeFails: true},
-		{name: "a value that is not base64", handler: raw(`{"Value":"***"}`), decodeFails: true},
+		{name: "a value that is not base64", handler: typedtest.Raw(`{"Value":"***"}`), decodeFails: true},
 	}
 	for _, in := range inputs {
 		for _, a := range answers {
 			t.Run(in.name+"/"+a.name, func(t *testing.T) {
-				env := pluginstest.New(t)
-				fp := env.ServeSocket("vault", secrets.Interface).Handle("SecretProvider.GetSecret", a.handler)
-				ec, err := engine.NewClient(fp.Addr(), &tlsconfig.Options{InsecureSkipVerify: true})
-				require.NoError(t, err)
+				fp, c, ec := enginetest.Serve(t, fixture)
+				fp.Handle("SecretProvider.GetSecret", a.handler)
 				value, doNotReuse, err := drivers.NewSecretDriver(swarmPlugin{ec}).Get(&in.spec, &in.task)
-				eng := outcome{Value: value, DoNotReuse: doNotReuse, Err: errText(err)}
+				eng := outcome{Value: value, DoNotReuse: doNotReuse, Err: enginetest.ErrText(err)}
 
-				p, err := env.Store().Get("vault", secrets.Interface)
-				require.NoError(t, err)
-				c, err := secrets.FromPlugin(p)
-				require.NoError(t, err)
 				resp, err := c.GetSecret(context.Background(), in.req)
-				ours := outcome{Value: resp.Value, DoNotReuse: resp.DoNotReuse, Err: errText(err)}
+				ours := outcome{Value: resp.Value, DoNotReuse: resp.DoNotReuse, Err: enginetest.ErrText(err)}
 				if err != nil {
 					// What the engine's driver returns with an error: no
 					// value, and the answer's DoNotReuse if it was read.
 					ours.Value = nil
-					var ae *plugins.AnswerError
-					if !errors.As(err, &ae) {
+					if !typedtest.IsAnswerError(err) {
 						ours.DoNotReuse = false
 					}
 				}
@@ -175,7 +156,7 @@ func TestEngineAgrees(t *testing.T) {
 				switch {
 				case a.decodeFails:
 					require.NotEmpty(t, eng.Err)
-					assert.Contains(t, goTypes.ReplaceAllString(ours.Err, "$1 T"), goTypes.ReplaceAllString(eng.Err, "$1 T"))
+					enginetest.SameDecodingError(t, eng.Err, ours.Err)
 				case a.oursErr != "":
 					assert.Equal(t, a.oursErr, ours.Err, "verbatim, as in docker v29.1 and later")
 					assert.Equal(t, a.engineErr, eng.Err, "v28.5.2 takes the text for a format")

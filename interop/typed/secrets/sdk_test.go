@@ -2,14 +2,13 @@ package secrets_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sync"
 	"testing"
 
 	"github.com/docker/go-plugins-helpers/sdk"
 	sdksecrets "github.com/docker/go-plugins-helpers/secrets"
-	"github.com/go-dockerplugins/plugins"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
 	"github.com/go-dockerplugins/plugins/interop/internal/plugintest"
 	"github.com/go-dockerplugins/plugins/secrets"
 	"github.com/stretchr/testify/assert"
@@ -40,31 +39,12 @@ func (s *memSecrets) Get(r sdksecrets.Request) sdksecrets.Response {
 	return sdksecrets.Response{Value: []byte(v + "@" + r.TaskName), DoNotReuse: r.ServiceEndpointSpec != nil}
 }
 
-// serveSDK serves h, an SDK handler, on a UNIX socket in a directory of the
-// test's own, and returns a typed client of it.
-func serveSDK(t *testing.T, h plugintest.Server) *secrets.Client {
+// failedWithStatus checks that err is the error of an answer with status
+// and the text given, of the method as the engine names it.
+func failedWithStatus(t *testing.T, err error, status int, text string) {
 	t.Helper()
-	d := plugintest.NewDirs(t)
-	plugintest.Serve(t, h, plugintest.ListenUnix(t, d.Socket("memsecrets")))
-	p, err := d.Store().GetContext(context.Background(), "memsecrets", secrets.Interface)
-	require.NoError(t, err)
-	c, err := secrets.FromPlugin(p)
-	require.NoError(t, err)
-	return c
-}
-
-// requireStatus checks that err is the error of an answer with status and
-// the text given.
-func requireStatus(t *testing.T, err error, status int, text string) {
-	t.Helper()
-	require.EqualError(t, err, text)
-	var se *plugins.StatusError
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, status, se.StatusCode)
+	se := typedtest.FailedWithStatus(t, err, status, text)
 	assert.Equal(t, "/SecretProvider.GetSecret", se.Method)
-	assert.Equal(t, status == http.StatusNotFound, plugins.IsNotFound(err))
-	var ae *plugins.AnswerError
-	assert.False(t, errors.As(err, &ae), "the SDK never sends Err in a 200 answer")
 }
 
 // GetSecret against the SDK's own server: the SDK decodes every field the
@@ -73,7 +53,7 @@ func requireStatus(t *testing.T, err error, status int, text string) {
 func TestSDK(t *testing.T) {
 	ctx := context.Background()
 	plugin := &memSecrets{values: map[string]string{"db-password": "s3cr3t\x00\xff"}}
-	c := serveSDK(t, sdksecrets.NewHandler(plugin))
+	c := plugintest.ServeSDK(t, "memsecrets", secrets.Interface, sdksecrets.NewHandler(plugin), secrets.FromPlugin)
 
 	req := secrets.Request{
 		SecretName: "db-password", SecretLabels: map[string]string{"tier": "db"},
@@ -97,13 +77,13 @@ func TestSDK(t *testing.T) {
 	otherTier := req
 	otherTier.ServiceLabels = map[string]string{"tier": "front"}
 	got, err = c.GetSecret(ctx, otherTier)
-	requireStatus(t, err, http.StatusInternalServerError, "/SecretProvider.GetSecret: service web may not read db-password")
+	failedWithStatus(t, err, http.StatusInternalServerError, "/SecretProvider.GetSecret: service web may not read db-password")
 	assert.False(t, got.DoNotReuse, "a 500 answer is not read: DoNotReuse is lost, as in the engine")
 
 	missing := req
 	missing.SecretName = "api-key"
 	_, err = c.GetSecret(ctx, missing)
-	requireStatus(t, err, http.StatusInternalServerError, "/SecretProvider.GetSecret: secret api-key not found")
+	failedWithStatus(t, err, http.StatusInternalServerError, "/SecretProvider.GetSecret: secret api-key not found")
 
 	sdkReq := sdksecrets.Request{
 		SecretName: "db-password", SecretLabels: map[string]string{"tier": "db"},
@@ -127,7 +107,7 @@ func TestSDK(t *testing.T) {
 // A plugin built on the SDK's bare handler does not serve GetSecret: Go's
 // ServeMux answers 404, an error, since the method is not optional.
 func TestSDKNotImplemented(t *testing.T) {
-	c := serveSDK(t, sdk.NewHandler(`{"Implements": ["secretprovider"]}`))
+	c := plugintest.ServeSDK(t, "memsecrets", secrets.Interface, sdk.NewHandler(`{"Implements": ["secretprovider"]}`), secrets.FromPlugin)
 	_, err := c.GetSecret(context.Background(), secrets.Request{SecretName: "s"})
-	requireStatus(t, err, http.StatusNotFound, "/SecretProvider.GetSecret: 404 page not found\n")
+	failedWithStatus(t, err, http.StatusNotFound, "/SecretProvider.GetSecret: 404 page not found\n")
 }

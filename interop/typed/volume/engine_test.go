@@ -2,22 +2,20 @@ package volume_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/docker/docker/pkg/plugingetter"
 	engine "github.com/docker/docker/pkg/plugins"
 	enginevolume "github.com/docker/docker/volume"
 	"github.com/docker/docker/volume/drivers"
-	"github.com/docker/go-connections/tlsconfig"
+	"github.com/go-dockerplugins/plugins/internal/typedtest"
+	"github.com/go-dockerplugins/plugins/interop/internal/enginetest"
 	"github.com/go-dockerplugins/plugins/pluginstest"
 	"github.com/go-dockerplugins/plugins/volume"
 	"github.com/sirupsen/logrus"
@@ -30,24 +28,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// v1Plugin is a legacy plugin as the engine's plugin store hands it to its
-// volume store: its paths are used as given.
-type v1Plugin struct{ client *engine.Client }
+// fixture serves the plugin and makes typed clients of it.
+var fixture = typedtest.Fixture[*volume.Client]{Name: "vol", Interface: volume.Interface, FromPlugin: volume.FromPlugin}
 
-func (v1Plugin) Name() string               { return "vol" }
-func (v1Plugin) ScopedPath(s string) string { return s }
-func (v1Plugin) IsV1() bool                 { return true }
-func (p v1Plugin) Client() *engine.Client   { return p.client }
-
-// getter is the engine's plugin getter, reduced to one plugin.
-type getter struct{ p v1Plugin }
-
-func (g getter) Get(string, string, int) (plugingetter.CompatPlugin, error) { return g.p, nil }
-func (g getter) GetAllByCap(string) ([]plugingetter.CompatPlugin, error) {
-	return []plugingetter.CompatPlugin{g.p}, nil
+// engineStore returns the engine's volume store, over a plugin store
+// reduced to one legacy plugin, called through c: its paths are used as
+// given.
+func engineStore(c *engine.Client) *drivers.Store {
+	return drivers.NewStore(&enginetest.Getter{Plugin: enginetest.NewV1Plugin("vol", "", c)})
 }
-func (getter) GetAllManagedPluginsByCap(string) []plugingetter.CompatPlugin { return nil }
-func (getter) Handle(string, func(string, *engine.Client))                  {}
 
 // named is a volume known by its name only: all the engine's Remove reads.
 type named struct {
@@ -68,65 +57,18 @@ type pair struct {
 
 func newPair(t *testing.T) pair {
 	t.Helper()
-	env := pluginstest.New(t)
-	fp := env.ServeSocket("vol", volume.Interface)
-	p, err := env.Store().Get("vol", volume.Interface)
-	require.NoError(t, err)
-	ours, err := volume.FromPlugin(p)
-	require.NoError(t, err)
-	ec, err := engine.NewClient(fp.Addr(), &tlsconfig.Options{InsecureSkipVerify: true})
-	require.NoError(t, err)
-	d, err := drivers.NewStore(getter{v1Plugin{ec}}).GetDriver("vol")
+	fp, ours, ec := enginetest.Serve(t, fixture)
+	d, err := engineStore(ec).GetDriver("vol")
 	require.NoError(t, err)
 	return pair{fp: fp, engine: d, ours: ours}
 }
 
-// outcome is what a daemon gets of a call: the part of the answer the
-// engine keeps, and the error's text.
-type outcome struct {
-	Value any
-	Err   string
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-// answer is how the plugin answers a method, in both runs.
-type answer struct {
-	name    string
-	handler http.Handler
-	// decodeFails: the answer does not decode. Both fail, with texts
-	// that differ (ours names the plugin and its own types).
-	decodeFails bool
-}
-
 // errAnswers are the failures every method can meet.
-var errAnswers = []answer{
-	{name: "Err in a 200 answer", handler: raw(`{"Err":"volume is busy: 100% used","Mountpoint":"/mnt/partial"}`)},
-	{name: "500 from the SDK", handler: pluginstest.ReplyError(http.StatusInternalServerError, "no such volume: data")},
-	{name: "404 from Go's mux", handler: http.NotFoundHandler()},
-	{name: "a 200 answer that is a JSON string", handler: pluginstest.Reply("not an object"), decodeFails: true},
-}
-
-// goTypes matches the Go type a decoding error names.
-var goTypes = regexp.MustCompile(`(of type|into Go struct field) [\w.]+`)
-
-// raw answers 200 with body as it is.
-func raw(body string) http.Handler { return pluginstest.Reply(json.RawMessage(body)) }
-
-// differential is one method of the interface, run by the engine's driver
-// and by the typed client with the same input, against each answer.
-type differential struct {
-	name    string // of the input, when a method has several
-	method  string
-	answers []answer
-	// engine and ours call the method and return the outcome.
-	engine func(t *testing.T, p pair) outcome
-	ours   func(t *testing.T, p pair) outcome
+var errAnswers = []enginetest.Answer{
+	{Name: "Err in a 200 answer", Handler: typedtest.Raw(`{"Err":"volume is busy: 100% used","Mountpoint":"/mnt/partial"}`)},
+	{Name: "500 from the SDK", Handler: pluginstest.ReplyError(http.StatusInternalServerError, "no such volume: data")},
+	{Name: "404 from Go's mux", Handler: http.NotFoundHandler()},
+	{Name: "a 200 answer that is a JSON string", Handler: pluginstest.Reply("not an object"), DecodeFails: true},
 }
 
 // Every method of the typed client sends the bytes the engine's volume
@@ -135,152 +77,151 @@ type differential struct {
 func TestEngineAgrees(t *testing.T) {
 	ctx := context.Background()
 	created := "2024-07-01T07:14:50.123456789+02:00"
-	var tests []differential
+	var tests []enginetest.Differential[pair]
 	for name, opts := range map[string]map[string]string{
 		"no options": nil, "empty options": {}, "options": {"size": "10G", "o": "uid=1000,gid=1000"},
 		"options to escape": {"<&>": "é\u2028\x00"},
 	} {
-		tests = append(tests, differential{
-			name:    name,
-			method:  "VolumeDriver.Create",
-			answers: append([]answer{{name: "success", handler: raw(`{}`)}}, errAnswers...),
-			engine: func(t *testing.T, p pair) outcome {
+		tests = append(tests, enginetest.Differential[pair]{
+			Input:   name,
+			Method:  "VolumeDriver.Create",
+			Answers: append([]enginetest.Answer{{Name: "success", Handler: typedtest.Raw(`{}`)}}, errAnswers...),
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
 				_, err := p.engine.Create("data", opts)
-				return outcome{Err: errText(err)}
+				return enginetest.Outcome{Err: enginetest.ErrText(err)}
 			},
-			ours: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(p.ours.Create(ctx, volume.CreateRequest{Name: "data", Opts: opts}))}
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(p.ours.Create(ctx, volume.CreateRequest{Name: "data", Opts: opts}))}
 			},
 		})
 	}
 	tests = append(tests,
-		differential{
-			method:  "VolumeDriver.Remove",
-			answers: append([]answer{{name: "success", handler: raw(`{"Err":""}`)}}, errAnswers...),
-			engine: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(p.engine.Remove(named{name: "data"}))}
+		enginetest.Differential[pair]{
+			Method:  "VolumeDriver.Remove",
+			Answers: append([]enginetest.Answer{{Name: "success", Handler: typedtest.Raw(`{"Err":""}`)}}, errAnswers...),
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(p.engine.Remove(named{name: "data"}))}
 			},
-			ours: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(p.ours.Remove(ctx, volume.RemoveRequest{Name: "data"}))}
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(p.ours.Remove(ctx, volume.RemoveRequest{Name: "data"}))}
 			},
 		},
-		differential{
+		enginetest.Differential[pair]{
 			// The engine ignores errors of Path, and keeps the mountpoint
 			// the answer has, if any: the typed client returns both.
-			method:  "VolumeDriver.Path",
-			answers: append([]answer{{name: "success", handler: raw(`{"Mountpoint":"/mnt/data"}`)}}, errAnswers...),
-			engine: func(t *testing.T, p pair) outcome {
-				return outcome{Value: engineVolume(t, p).Path()}
+			Method:  "VolumeDriver.Path",
+			Answers: append([]enginetest.Answer{{Name: "success", Handler: typedtest.Raw(`{"Mountpoint":"/mnt/data"}`)}}, errAnswers...),
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Value: engineVolume(t, p).Path()}
 			},
-			ours: func(t *testing.T, p pair) outcome {
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
 				resp, _ := p.ours.Path(ctx, volume.PathRequest{Name: "data"})
-				return outcome{Value: resp.Mountpoint}
+				return enginetest.Outcome{Value: resp.Mountpoint}
 			},
 		},
-		differential{
-			method:  "VolumeDriver.Mount",
-			answers: append([]answer{{name: "success", handler: raw(`{"Mountpoint":"/mnt/data"}`)}}, errAnswers...),
-			engine: func(t *testing.T, p pair) outcome {
+		enginetest.Differential[pair]{
+			Method:  "VolumeDriver.Mount",
+			Answers: append([]enginetest.Answer{{Name: "success", Handler: typedtest.Raw(`{"Mountpoint":"/mnt/data"}`)}}, errAnswers...),
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
 				mp, err := engineVolume(t, p).Mount("c0ffee")
-				return outcome{Value: mp, Err: errText(err)}
+				return enginetest.Outcome{Value: mp, Err: enginetest.ErrText(err)}
 			},
-			ours: func(t *testing.T, p pair) outcome {
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
 				resp, err := p.ours.Mount(ctx, volume.MountRequest{Name: "data", ID: "c0ffee"})
-				return outcome{Value: resp.Mountpoint, Err: errText(err)}
+				return enginetest.Outcome{Value: resp.Mountpoint, Err: enginetest.ErrText(err)}
 			},
 		},
-		differential{
-			method:  "VolumeDriver.Unmount",
-			answers: append([]answer{{name: "success", handler: raw(`{}`)}}, errAnswers...),
-			engine: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(engineVolume(t, p).Unmount("c0ffee"))}
+		enginetest.Differential[pair]{
+			Method:  "VolumeDriver.Unmount",
+			Answers: append([]enginetest.Answer{{Name: "success", Handler: typedtest.Raw(`{}`)}}, errAnswers...),
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(engineVolume(t, p).Unmount("c0ffee"))}
 			},
-			ours: func(t *testing.T, p pair) outcome {
-				return outcome{Err: errText(p.ours.Unmount(ctx, volume.UnmountRequest{Name: "data", ID: "c0ffee"}))}
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
+				return enginetest.Outcome{Err: enginetest.ErrText(p.ours.Unmount(ctx, volume.UnmountRequest{Name: "data", ID: "c0ffee"}))}
 			},
 		},
-		differential{
+		enginetest.Differential[pair]{
 			// Of a listed volume, the engine keeps its name and mountpoint.
-			method: "VolumeDriver.List",
-			answers: append([]answer{
-				{name: "volumes", handler: raw(`{"Volumes":[{"Name":"a","Mountpoint":"/mnt/a","CreatedAt":"` + created + `"},{"Name":"b"}]}`)},
-				{name: "null", handler: raw(`{"Volumes":null}`)},
-				{name: "CreatedAt empty", handler: raw(`{"Volumes":[{"Name":"a","CreatedAt":""}]}`), decodeFails: true},
+			Method: "VolumeDriver.List",
+			Answers: append([]enginetest.Answer{
+				{Name: "volumes", Handler: typedtest.Raw(`{"Volumes":[{"Name":"a","Mountpoint":"/mnt/a","CreatedAt":"` + created + `"},{"Name":"b"}]}`)},
+				{Name: "null", Handler: typedtest.Raw(`{"Volumes":null}`)},
+				{Name: "CreatedAt empty", Handler: typedtest.Raw(`{"Volumes":[{"Name":"a","CreatedAt":""}]}`), DecodeFails: true},
 			}, errAnswers...),
-			engine: func(t *testing.T, p pair) outcome {
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
 				vols, err := p.engine.List()
 				if err != nil {
-					return outcome{Err: errText(err)}
+					return enginetest.Outcome{Err: enginetest.ErrText(err)}
 				}
 				var kept []string
 				for _, v := range vols {
 					kept = append(kept, v.Name()+" at "+v.(interface{ CachedPath() string }).CachedPath())
 				}
-				return outcome{Value: kept}
+				return enginetest.Outcome{Value: kept}
 			},
-			ours: func(t *testing.T, p pair) outcome {
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
 				resp, err := p.ours.List(ctx)
 				if err != nil {
-					return outcome{Err: errText(err)}
+					return enginetest.Outcome{Err: enginetest.ErrText(err)}
 				}
 				var kept []string
 				for _, v := range resp.Volumes {
 					kept = append(kept, v.Name+" at "+v.Mountpoint)
 				}
-				return outcome{Value: kept}
+				return enginetest.Outcome{Value: kept}
 			},
 		},
-		differential{
+		enginetest.Differential[pair]{
 			// Of a volume from Get, the engine keeps all four fields; a
 			// null volume is "no such volume" to it.
-			method: "VolumeDriver.Get",
-			answers: append([]answer{
-				{name: "volume", handler: raw(`{"Volume":{"Name":"data","Mountpoint":"/mnt/data","CreatedAt":"` + created +
+			Method: "VolumeDriver.Get",
+			Answers: append([]enginetest.Answer{
+				{Name: "volume", Handler: typedtest.Raw(`{"Volume":{"Name":"data","Mountpoint":"/mnt/data","CreatedAt":"` + created +
 					`","Status":{"mounts":2,"note":"x","nested":{"a":[1,"b",null]}}}}`)},
-				{name: "no fields", handler: raw(`{"Volume":{"Name":"data"}}`)},
-				{name: "CreatedAt null", handler: raw(`{"Volume":{"Name":"data","CreatedAt":null}}`)},
-				{name: "keys in another case", handler: raw(`{"volume":{"name":"data","MOUNTPOINT":"/m","createdat":"` + created + `"}}`)},
-				{name: "null volume", handler: raw(`{"Volume":null}`)},
-				{name: "CreatedAt empty", handler: raw(`{"Volume":{"Name":"data","CreatedAt":""}}`), decodeFails: true},
-				{name: "CreatedAt not RFC 3339", handler: raw(`{"Volume":{"Name":"data","CreatedAt":"2024-07-01 07:14:50"}}`), decodeFails: true},
+				{Name: "no fields", Handler: typedtest.Raw(`{"Volume":{"Name":"data"}}`)},
+				{Name: "CreatedAt null", Handler: typedtest.Raw(`{"Volume":{"Name":"data","CreatedAt":null}}`)},
+				{Name: "keys in another case", Handler: typedtest.Raw(`{"volume":{"name":"data","MOUNTPOINT":"/m","createdat":"` + created + `"}}`)},
+				{Name: "null volume", Handler: typedtest.Raw(`{"Volume":null}`)},
+				{Name: "CreatedAt empty", Handler: typedtest.Raw(`{"Volume":{"Name":"data","CreatedAt":""}}`), DecodeFails: true},
+				{Name: "CreatedAt not RFC 3339", Handler: typedtest.Raw(`{"Volume":{"Name":"data","CreatedAt":"2024-07-01 07:14:50"}}`), DecodeFails: true},
 			}, errAnswers...),
-			engine: func(t *testing.T, p pair) outcome {
+			Engine: func(t *testing.T, p pair) enginetest.Outcome {
 				v, err := p.engine.Get("data")
 				if err != nil {
-					return outcome{Err: errText(err)}
+					return enginetest.Outcome{Err: enginetest.ErrText(err)}
 				}
 				createdAt, err := v.CreatedAt()
 				require.NoError(t, err)
-				return outcome{Value: []any{v.Name(), v.(interface{ CachedPath() string }).CachedPath(), createdAt.String(), v.Status()}}
+				return enginetest.Outcome{Value: []any{v.Name(), v.(interface{ CachedPath() string }).CachedPath(), createdAt.String(), v.Status()}}
 			},
-			ours: func(t *testing.T, p pair) outcome {
+			Ours: func(t *testing.T, p pair) enginetest.Outcome {
 				resp, err := p.ours.Get(ctx, volume.GetRequest{Name: "data"})
 				if err != nil {
-					return outcome{Err: errText(err)}
+					return enginetest.Outcome{Err: enginetest.ErrText(err)}
 				}
 				if resp.Volume == nil {
-					return outcome{Err: "no such volume"} // the engine's adapter's error
+					return enginetest.Outcome{Err: "no such volume"} // the engine's adapter's error
 				}
 				v := resp.Volume
 				status := v.Status
 				if status == nil {
 					status = map[string]any{} // the engine's Status() copies into a new map
 				}
-				return outcome{Value: []any{v.Name, v.Mountpoint, v.CreatedAt.String(), status}}
+				return enginetest.Outcome{Value: []any{v.Name, v.Mountpoint, v.CreatedAt.String(), status}}
 			},
 		},
 	)
 	for _, tt := range tests {
-		for _, a := range tt.answers {
-			t.Run(path.Join(tt.method, tt.name, a.name), func(t *testing.T) {
+		for _, a := range tt.Answers {
+			t.Run(path.Join(tt.Method, tt.Input, a.Name), func(t *testing.T) {
 				p := newPair(t)
-				p.fp.Handle(tt.method, a.handler)
-				engineBody, eng := calling(t, p.fp, tt.method, func() outcome { return tt.engine(t, p) })
-				ourBody, ours := calling(t, p.fp, tt.method, func() outcome { return tt.ours(t, p) })
+				p.fp.Handle(tt.Method, a.Handler)
+				engineBody, eng := calling(t, p.fp, tt.Method, func() enginetest.Outcome { return tt.Engine(t, p) })
+				ourBody, ours := calling(t, p.fp, tt.Method, func() enginetest.Outcome { return tt.Ours(t, p) })
 				assert.Equal(t, engineBody, ourBody, "the request, byte for byte")
-				if a.decodeFails && eng.Err != "" {
-					assert.Contains(t, goTypes.ReplaceAllString(ours.Err, "$1 T"), goTypes.ReplaceAllString(eng.Err, "$1 T"),
-						"Go's decoding error, after our prefix, naming our types")
+				if a.DecodeFails && eng.Err != "" {
+					enginetest.SameDecodingError(t, eng.Err, ours.Err, "Go's decoding error, after our prefix, naming our types")
 					assert.Equal(t, eng.Value, ours.Value)
 					return
 				}
@@ -294,7 +235,7 @@ func TestEngineAgrees(t *testing.T) {
 // with no mountpoint known yet.
 func engineVolume(t *testing.T, p pair) enginevolume.Volume {
 	t.Helper()
-	p.fp.Handle("VolumeDriver.Create", raw(`{}`))
+	p.fp.Handle("VolumeDriver.Create", typedtest.Raw(`{}`))
 	v, err := p.engine.Create("data", nil)
 	require.NoError(t, err)
 	return v
@@ -302,7 +243,7 @@ func engineVolume(t *testing.T, p pair) enginevolume.Volume {
 
 // calling runs call and returns the body of the one request it sent for
 // method, and its outcome.
-func calling(t *testing.T, fp *pluginstest.Plugin, method string, call func() outcome) (string, outcome) {
+func calling(t *testing.T, fp *pluginstest.Plugin, method string, call func() enginetest.Outcome) (string, enginetest.Outcome) {
 	t.Helper()
 	before := len(fp.Calls(method))
 	out := call()
@@ -323,15 +264,15 @@ func TestEngineCapabilitiesAgree(t *testing.T) {
 		// back on.
 		oursFails string
 	}{
-		{name: "global", handler: raw(`{"Capabilities":{"Scope":"global"}}`)},
-		{name: "Global, in capitals", handler: raw(`{"Capabilities":{"Scope":"GLOBAL"}}`)},
-		{name: "local", handler: raw(`{"Capabilities":{"Scope":"local"}}`)},
-		{name: "empty", handler: raw(`{"Capabilities":{"Scope":""}}`)},
-		{name: "invalid", handler: raw(`{"Capabilities":{"Scope":"cluster"}}`)},
-		{name: "null", handler: raw(`null`)},
+		{name: "global", handler: typedtest.Raw(`{"Capabilities":{"Scope":"global"}}`)},
+		{name: "Global, in capitals", handler: typedtest.Raw(`{"Capabilities":{"Scope":"GLOBAL"}}`)},
+		{name: "local", handler: typedtest.Raw(`{"Capabilities":{"Scope":"local"}}`)},
+		{name: "empty", handler: typedtest.Raw(`{"Capabilities":{"Scope":""}}`)},
+		{name: "invalid", handler: typedtest.Raw(`{"Capabilities":{"Scope":"cluster"}}`)},
+		{name: "null", handler: typedtest.Raw(`null`)},
 		{name: "404 from Go's mux", handler: http.NotFoundHandler()},
 		{
-			name: "Err in a 200 answer", handler: raw(`{"Capabilities":{"Scope":"global"},"Err":"not now"}`),
+			name: "Err in a 200 answer", handler: typedtest.Raw(`{"Capabilities":{"Scope":"global"},"Err":"not now"}`),
 			oursFails: "not now",
 		},
 		{
@@ -343,19 +284,14 @@ func TestEngineCapabilitiesAgree(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := pluginstest.New(t)
 			fp := env.ServeSocket("vol", volume.Interface).Handle("VolumeDriver.Capabilities", tt.handler)
-			ec, err := engine.NewClient(fp.Addr(), &tlsconfig.Options{InsecureSkipVerify: true})
-			require.NoError(t, err)
-			d, err := drivers.NewStore(getter{v1Plugin{ec}}).GetDriver("vol")
+			d, err := engineStore(enginetest.Client(t, fp)).GetDriver("vol")
 			require.NoError(t, err)
 			scope := d.Scope()
 			calls := fp.Calls("VolumeDriver.Capabilities")
 			require.NotEmpty(t, calls)
 			engineBody := string(calls[0].Body)
 
-			p, err := env.Store().Get("vol", volume.Interface)
-			require.NoError(t, err)
-			c, err := volume.FromPlugin(p)
-			require.NoError(t, err)
+			c := fixture.Client(t, env)
 			before := len(fp.Calls("VolumeDriver.Capabilities"))
 			resp, err := c.Capabilities(context.Background())
 			calls = fp.Calls("VolumeDriver.Capabilities")
@@ -430,7 +366,7 @@ func TestEngineLifecycleAgrees(t *testing.T) {
 		p.ours.Unmount(ctx, volume.UnmountRequest{Name: "data", ID: "other"}),
 		p.ours.Unmount(ctx, volume.UnmountRequest{Name: "data", ID: "c0ffee"}))
 	assert.Equal(t, []string{"", "volume data exists", "VolumeDriver.Unmount: data is not mounted by other", ""},
-		[]string{errText(ourErrs[0]), errText(ourErrs[1]), errText(ourErrs[2]), errText(ourErrs[3])})
+		[]string{enginetest.ErrText(ourErrs[0]), enginetest.ErrText(ourErrs[1]), enginetest.ErrText(ourErrs[2]), enginetest.ErrText(ourErrs[3])})
 
 	ourReqs := p.fp.Requests()[len(engineReqs):]
 	engineReqs = engineReqs[len(engineReqs)-len(ourReqs):] // after activation and capabilities
@@ -449,7 +385,7 @@ func TestEngineCreatedAtAgrees(t *testing.T) {
 	} {
 		t.Run(created, func(t *testing.T) {
 			p := newPair(t)
-			p.fp.Handle("VolumeDriver.Get", raw(`{"Volume":{"Name":"data","CreatedAt":"`+created+`"}}`))
+			p.fp.Handle("VolumeDriver.Get", typedtest.Raw(`{"Volume":{"Name":"data","CreatedAt":"`+created+`"}}`))
 			v, err := p.engine.Get("data")
 			require.NoError(t, err)
 			want, err := v.CreatedAt()
