@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"text/template"
 
 	"github.com/go-dockerplugins/plugins/conformance"
 	"github.com/spf13/cobra"
@@ -164,11 +163,7 @@ func (a *app) check(ctx context.Context, name string, f checkFlags, p *checkPrin
 
 // checkPrinter prints a report in the format --format chose.
 type checkPrinter struct {
-	json bool
-	// tmpl is the --format template; header adds a header row and aligns
-	// the columns. Neither: the default table.
-	tmpl   *template.Template
-	header bool
+	outputFormat
 }
 
 // checkHeader is what a "table TEMPLATE" prints for its header row.
@@ -181,27 +176,11 @@ var checkHeader = map[string]any{
 var sampleFinding = conformance.Finding{Interface: "X", Check: "x", Status: conformance.Fail, Detail: "x", Consequence: "x"}
 
 func newCheckPrinter(format string) (*checkPrinter, error) {
-	format = strings.TrimSpace(format)
-	switch format {
-	case "", "table":
-		return &checkPrinter{}, nil
-	case "json":
-		return &checkPrinter{json: true}, nil
-	}
-	p := &checkPrinter{}
-	if rest, ok := strings.CutPrefix(format, "table "); ok {
-		p.header, format = true, strings.TrimSpace(rest)
-	}
-	format = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(format)
-	t, err := template.New("format").Funcs(templateFuncs).Parse(format)
+	out, err := parseFormat(strings.TrimSpace(format), sampleFinding)
 	if err != nil {
-		return nil, usagef("--format: %v", err)
+		return nil, err
 	}
-	if err := t.Execute(io.Discard, sampleFinding); err != nil {
-		return nil, usagef("--format: %v", err)
-	}
-	p.tmpl = t
-	return p, nil
+	return &checkPrinter{outputFormat: out}, nil
 }
 
 func (p *checkPrinter) print(w io.Writer, r conformance.Report) error {

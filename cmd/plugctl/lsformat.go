@@ -12,11 +12,44 @@ import (
 // lsPrinter prints the rows of ls in the format its flags chose.
 type lsPrinter struct {
 	quiet bool
-	json  bool
-	// tmpl is the --format template; header adds a header row and aligns
-	// the columns ("table TEMPLATE"). Neither: the default table.
-	tmpl   *template.Template
+	outputFormat
+}
+
+// outputFormat is what --format asks of a command that prints rows, as
+// docker's commands read it: "table" (the default), "json" (one object a
+// line), a Go template, or "table TEMPLATE" (a header row and aligned
+// columns).
+type outputFormat struct {
+	json   bool
+	tmpl   *template.Template // nil: the default table, or json
 	header bool
+}
+
+// parseFormat reads --format, trying a template on sample (a row with
+// every field set) so that a bad one is a usage error before any plugin is
+// contacted.
+func parseFormat(format string, sample any) (outputFormat, error) {
+	switch format {
+	case "", "table":
+		return outputFormat{}, nil
+	case "json":
+		return outputFormat{json: true}, nil
+	}
+	var f outputFormat
+	if rest, ok := strings.CutPrefix(format, "table "); ok {
+		f.header, format = true, strings.TrimSpace(rest)
+	}
+	// As in docker, \t and \n may be typed as such.
+	format = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(format)
+	t, err := template.New("format").Funcs(templateFuncs).Parse(format)
+	if err != nil {
+		return f, usagef("--format: %v", err)
+	}
+	if err := t.Execute(io.Discard, sample); err != nil {
+		return f, usagef("--format: %v", err)
+	}
+	f.tmpl = t
+	return f, nil
 }
 
 // lsHeader is what a "table TEMPLATE" prints for its header row: each
@@ -51,26 +84,12 @@ func newLsPrinter(f lsFlags) (*lsPrinter, error) {
 		return nil, usagef("--quiet and --format cannot be used together")
 	case f.quiet:
 		return &lsPrinter{quiet: true}, nil
-	case format == "" || format == "table":
-		return &lsPrinter{}, nil
-	case format == "json":
-		return &lsPrinter{json: true}, nil
 	}
-	p := &lsPrinter{}
-	if rest, ok := strings.CutPrefix(format, "table "); ok {
-		p.header, format = true, strings.TrimSpace(rest)
-	}
-	// As in docker, \t and \n may be typed as such.
-	format = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(format)
-	t, err := template.New("format").Funcs(templateFuncs).Parse(format)
+	out, err := parseFormat(format, sampleRow)
 	if err != nil {
-		return nil, usagef("--format: %v", err)
+		return nil, err
 	}
-	if err := t.Execute(io.Discard, sampleRow); err != nil {
-		return nil, usagef("--format: %v", err)
-	}
-	p.tmpl = t
-	return p, nil
+	return &lsPrinter{outputFormat: out}, nil
 }
 
 // showsErrors reports whether the output says why each plugin failed.
