@@ -100,8 +100,9 @@ type Health struct {
 // OK reports whether the plugin answered.
 func (h Health) OK() bool { return h.Err == nil }
 
-// Check sends the plugin called name its handshake now, once, without
-// retries, and says how it went: over its client if the store activated
+// Check sends the plugin called name its handshake now, once, with no
+// back-off retry (only the resend at once that replaces a kept-alive
+// connection found dead), and says how it went: over its client if the store activated
 // it, else over a client of its own that is closed afterwards. It neither
 // activates the plugin nor changes the cache.
 func (s *Store) Check(ctx context.Context, name string) Health {

@@ -11,7 +11,11 @@ import (
 // the answer it reads, and the conventions the engine follows for it. A
 // typed client's method is one line of it:
 //
-//	var mount = plugins.Method[MountRequest, MountResponse]{Name: "VolumeDriver.Mount", Timeout: 2 * time.Minute, Failure: answerErr}
+//	var mount = plugins.Method[MountRequest, MountResponse]{
+//		Name:    "VolumeDriver.Mount",
+//		Timeout: 2 * time.Minute,
+//		Failure: plugins.AnswerFailure("VolumeDriver.Mount", "", func(r *MountResponse) string { return r.Err }),
+//	}
 //
 //	func (c *Client) Mount(ctx context.Context, req MountRequest) (MountResponse, error) {
 //		return mount.Call(ctx, c.plugin, req)
